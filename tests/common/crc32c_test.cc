@@ -1,0 +1,57 @@
+#include "keel/common/crc32c.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace keel::crc32c {
+namespace {
+
+struct Vector {
+  std::vector<uint8_t> data;
+  uint32_t crc;
+};
+
+std::vector<Vector> KnownVectors() {
+  std::vector<Vector> v;
+  std::string nine = "123456789";
+  v.push_back({std::vector<uint8_t>(nine.begin(), nine.end()), 0xE3069283u});
+  v.push_back({std::vector<uint8_t>(32, 0x00), 0x8A9136AAu});  // RFC 3720 B.4
+  v.push_back({std::vector<uint8_t>(32, 0xFF), 0x62A8AB43u});
+  std::vector<uint8_t> inc(32), dec(32);
+  for (int i = 0; i < 32; ++i) {
+    inc[i] = uint8_t(i);
+    dec[i] = uint8_t(31 - i);
+  }
+  v.push_back({inc, 0x46DD794Eu});
+  v.push_back({dec, 0x113FDB5Cu});
+  v.push_back({{}, 0u});
+  return v;
+}
+
+TEST(Crc32c, PortableMatchesKnownVectors) {
+  for (const auto& v : KnownVectors())
+    EXPECT_EQ(ExtendPortable(0, v.data.data(), v.data.size()), v.crc);
+}
+
+TEST(Crc32c, HardwareMatchesKnownVectors) {
+  if (!HardwareAvailable()) GTEST_SKIP() << "no SSE4.2 on this CPU";
+  for (const auto& v : KnownVectors())
+    EXPECT_EQ(ExtendHardware(0, v.data.data(), v.data.size()), v.crc);
+}
+
+TEST(Crc32c, ExtendIsIncremental) {
+  std::vector<uint8_t> data(1000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = uint8_t(i * 7 + 3);
+  uint32_t whole = Value(data);
+  for (size_t split : {0, 1, 7, 8, 9, 500, 999, 1000}) {
+    uint32_t a = Extend(0, data.data(), split);
+    EXPECT_EQ(Extend(a, data.data() + split, data.size() - split), whole) << split;
+    uint32_t p = ExtendPortable(0, data.data(), split);
+    EXPECT_EQ(ExtendPortable(p, data.data() + split, data.size() - split), whole) << split;
+  }
+}
+
+}  // namespace
+}  // namespace keel::crc32c
