@@ -1,0 +1,83 @@
+// The broker's configuration: every key Keel understands, its type, default
+// and meaning, and the typed values in effect.
+//
+// Keys follow Kafka's broker config names where Kafka has a key for the same
+// thing. Unknown keys and bad values are start-up errors (InvalidArgument
+// naming the key). Topic-level defaults (log.segment.bytes -> segment.bytes,
+// ...) are exposed as a map in topic-config vocabulary so the storage layer
+// can parse them without this module depending on it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "keel/config/properties.h"
+
+namespace keel::config {
+
+// One `NAME://host:port` entry of `listeners` / `advertised.listeners`.
+struct ListenerSpec {
+  std::string name;  // PLAINTEXT
+  std::string host;  // empty = all interfaces
+  uint16_t port = 0;
+  std::string ToString() const;
+};
+
+absl::StatusOr<std::vector<ListenerSpec>> ParseListeners(std::string_view text);
+
+// Where a config value came from, for DescribeConfigs and start-up logging.
+enum class ConfigSource { kDefault, kConfigFile, kOverride };
+
+struct ConfigEntry {
+  std::string name;
+  std::string value;
+  ConfigSource source = ConfigSource::kDefault;
+  bool sensitive = false;
+  std::string doc;
+};
+
+struct BrokerConfig {
+  int32_t node_id = 0;
+  std::vector<ListenerSpec> listeners;
+  std::vector<ListenerSpec> advertised_listeners;  // defaults to listeners
+  std::vector<std::string> log_dirs;
+  bool auto_create_topics = true;
+  int32_t num_partitions = 1;
+  int32_t num_network_threads = 0;  // 0 = number of cores
+  int32_t num_io_threads = 2;
+  int64_t socket_request_max_bytes = 100 * 1024 * 1024;
+  int64_t connections_max_idle_ms = 600000;
+  int32_t max_inflight_requests_per_connection = 64;
+  int64_t log_retention_check_interval_ms = 300000;
+  int32_t offsets_topic_num_partitions = 50;
+  int64_t offsets_retention_minutes = 10080;
+  int64_t group_initial_rebalance_delay_ms = 3000;
+  int64_t group_min_session_timeout_ms = 6000;
+  int64_t group_max_session_timeout_ms = 1800000;
+  int64_t transactional_id_expiration_ms = 604800000;
+  int64_t transaction_max_timeout_ms = 900000;
+  std::string logger_level = "info";
+  std::string cluster_id = "keel-cluster";
+
+  // Topic config defaults in topic-key vocabulary (segment.bytes, retention.ms, ...).
+  std::map<std::string, std::string> topic_defaults;
+  // Every broker key with its effective value and source, sorted by name.
+  std::vector<ConfigEntry> entries;
+};
+
+// The key=value text used when keel runs without --config.
+std::string_view EmbeddedDefaultConfig();
+
+// Builds the config from a file's properties plus command-line overrides
+// (overrides win). Unknown keys and bad values return InvalidArgument.
+absl::StatusOr<BrokerConfig> BuildBrokerConfig(const Properties& file_props,
+                                               const Properties& overrides);
+
+// Names of every broker key Keel accepts, sorted.
+std::vector<std::string> KnownBrokerKeys();
+
+}  // namespace keel::config

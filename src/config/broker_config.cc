@@ -1,0 +1,298 @@
+// The table of broker keys and the code that turns properties into a
+// BrokerConfig. Each key is one row: name, default, doc, and how to apply it.
+#include "keel/config/broker_config.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "keel/common/status_macros.h"
+#include "keel/common/strings.h"
+
+namespace keel::config {
+namespace {
+
+using Apply = std::function<absl::Status(BrokerConfig&, const std::string&)>;
+
+struct KeyDef {
+  std::string name;
+  std::string default_value;  // "" with has_default=false means "no default"
+  std::string doc;
+  Apply apply;
+  bool sensitive = false;
+};
+
+absl::Status BadValue(absl::string_view key, absl::string_view value, absl::string_view want) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("config ", key, "='", value, "': expected ", want));
+}
+
+template <typename T>
+Apply IntField(T BrokerConfig::*field, int64_t min, int64_t max = std::numeric_limits<T>::max()) {
+  return [field, min, max](BrokerConfig& c, const std::string& v) -> absl::Status {
+    int64_t n;
+    if (!absl::SimpleAtoi(v, &n) || n < min || n > max) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("expected an integer in [", min, ", ", max, "]"));
+    }
+    c.*field = T(n);
+    return absl::OkStatus();
+  };
+}
+
+Apply BoolField(bool BrokerConfig::*field) {
+  return [field](BrokerConfig& c, const std::string& v) -> absl::Status {
+    std::string l = absl::AsciiStrToLower(v);
+    if (l == "true") c.*field = true;
+    else if (l == "false") c.*field = false;
+    else return absl::InvalidArgumentError("expected true or false");
+    return absl::OkStatus();
+  };
+}
+
+// A broker key that only sets a topic-level default, validated as an integer.
+Apply TopicInt(std::string topic_key, int64_t min, int64_t scale = 1) {
+  return [topic_key, min, scale](BrokerConfig& c, const std::string& v) -> absl::Status {
+    int64_t n;
+    if (!absl::SimpleAtoi(v, &n) || n < min) {
+      return absl::InvalidArgumentError(absl::StrCat("expected an integer >= ", min));
+    }
+    c.topic_defaults[topic_key] = std::to_string(n < 0 ? n : n * scale);
+    return absl::OkStatus();
+  };
+}
+
+Apply TopicEnum(std::string topic_key, std::vector<std::string> allowed) {
+  return [topic_key, allowed](BrokerConfig& c, const std::string& v) -> absl::Status {
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("expected one of ", absl::StrJoin(allowed, ", ")));
+    }
+    c.topic_defaults[topic_key] = v;
+    return absl::OkStatus();
+  };
+}
+
+const std::vector<KeyDef>& KeyTable() {
+  static const std::vector<KeyDef> table = [] {
+    std::vector<KeyDef> t;
+    auto add = [&t](std::string name, std::string def, std::string doc, Apply apply) {
+      t.push_back({std::move(name), std::move(def), std::move(doc), std::move(apply)});
+    };
+    add("node.id", "0", "This broker's id, returned in Metadata.",
+        IntField(&BrokerConfig::node_id, 0));
+    add("broker.id", "", "Alias of node.id.", IntField(&BrokerConfig::node_id, 0));
+    add("listeners", "PLAINTEXT://127.0.0.1:9092",
+        "Comma-separated NAME://host:port addresses to accept clients on (port 0 = ephemeral).",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          KEEL_ASSIGN_OR_RETURN(c.listeners, ParseListeners(v));
+          if (c.listeners.empty()) return absl::InvalidArgumentError("at least one listener");
+          return absl::OkStatus();
+        });
+    add("advertised.listeners", "",
+        "Addresses given to clients in Metadata (defaults to listeners; set it behind NAT or port "
+        "mapping).",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          if (v.empty()) return absl::OkStatus();
+          KEEL_ASSIGN_OR_RETURN(c.advertised_listeners, ParseListeners(v));
+          return absl::OkStatus();
+        });
+    add("log.dirs", "./data", "Comma-separated directories holding partition logs.",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          c.log_dirs.clear();
+          for (absl::string_view d : absl::StrSplit(v, ',', absl::SkipWhitespace())) {
+            c.log_dirs.emplace_back(absl::StripAsciiWhitespace(d));
+          }
+          if (c.log_dirs.empty()) return absl::InvalidArgumentError("at least one directory");
+          return absl::OkStatus();
+        });
+    add("log.dir", "", "Single log directory (used when log.dirs is not set).",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          if (!v.empty()) c.log_dirs = {v};
+          return absl::OkStatus();
+        });
+    add("auto.create.topics.enable", "true",
+        "Create a topic on first Metadata request or produce that names it.",
+        BoolField(&BrokerConfig::auto_create_topics));
+    add("num.partitions", "1", "Partition count of auto-created topics.",
+        IntField(&BrokerConfig::num_partitions, 1, 100000));
+    add("default.replication.factor", "1", "Accepted for compatibility; Keel is a single node.",
+        [](BrokerConfig&, const std::string& v) -> absl::Status {
+          return v == "1" || v == "-1" ? absl::OkStatus()
+                                       : absl::InvalidArgumentError("only 1 (single node)");
+        });
+    add("num.network.threads", "0", "Threads running network I/O (0 = number of cores).",
+        IntField(&BrokerConfig::num_network_threads, 0, 256));
+    add("num.io.threads", "2", "Threads doing storage reads and appends.",
+        IntField(&BrokerConfig::num_io_threads, 1, 256));
+    add("socket.request.max.bytes", "104857600",
+        "Largest request frame accepted; bigger frames close the connection.",
+        IntField(&BrokerConfig::socket_request_max_bytes, 1024, std::numeric_limits<int32_t>::max()));
+    add("connections.max.idle.ms", "600000", "Idle connections are closed after this long.",
+        IntField(&BrokerConfig::connections_max_idle_ms, 1000));
+    add("queued.max.requests.per.connection", "64",
+        "Requests read ahead on one connection before reading pauses (back-pressure).",
+        IntField(&BrokerConfig::max_inflight_requests_per_connection, 1, 10000));
+    add("log.retention.check.interval.ms", "300000", "How often retention runs.",
+        IntField(&BrokerConfig::log_retention_check_interval_ms, 100));
+    add("offsets.topic.num.partitions", "50", "Partitions of __consumer_offsets.",
+        IntField(&BrokerConfig::offsets_topic_num_partitions, 1, 1000));
+    add("offsets.retention.minutes", "10080", "Committed offsets of empty groups expire after this.",
+        IntField(&BrokerConfig::offsets_retention_minutes, 1));
+    add("group.initial.rebalance.delay.ms", "3000",
+        "Delay of the first rebalance of an empty group, to let members join.",
+        IntField(&BrokerConfig::group_initial_rebalance_delay_ms, 0));
+    add("group.min.session.timeout.ms", "6000", "Smallest session timeout a member may ask for.",
+        IntField(&BrokerConfig::group_min_session_timeout_ms, 1));
+    add("group.max.session.timeout.ms", "1800000", "Largest session timeout a member may ask for.",
+        IntField(&BrokerConfig::group_max_session_timeout_ms, 1));
+    add("transactional.id.expiration.ms", "604800000",
+        "Idle transactional ids and producer ids expire after this.",
+        IntField(&BrokerConfig::transactional_id_expiration_ms, 1));
+    add("transaction.max.timeout.ms", "900000", "Largest transaction timeout a producer may ask for.",
+        IntField(&BrokerConfig::transaction_max_timeout_ms, 1));
+    add("logger.level", "info", "Log level: trace, debug, info, warn, error, critical, off.",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          static const std::vector<std::string> levels = {"trace", "debug", "info", "warn",
+                                                          "error", "critical", "off"};
+          if (std::find(levels.begin(), levels.end(), v) == levels.end())
+            return absl::InvalidArgumentError("expected trace|debug|info|warn|error|critical|off");
+          c.logger_level = v;
+          return absl::OkStatus();
+        });
+    add("cluster.id", "keel-cluster", "Cluster id reported in Metadata.",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          if (v.empty()) return absl::InvalidArgumentError("a non-empty id");
+          c.cluster_id = v;
+          return absl::OkStatus();
+        });
+    // Topic-level defaults (Kafka broker key -> topic key).
+    add("log.segment.bytes", "1073741824", "Default segment.bytes of topics.",
+        TopicInt("segment.bytes", 14));
+    add("log.roll.ms", "604800000", "Default segment.ms of topics.", TopicInt("segment.ms", 1));
+    add("log.roll.hours", "", "Default segment.ms of topics, in hours.",
+        TopicInt("segment.ms", 1, 3600000));
+    add("log.retention.ms", "604800000", "Default retention.ms of topics (-1 = forever).",
+        TopicInt("retention.ms", -1));
+    add("log.retention.minutes", "", "Default retention in minutes.",
+        TopicInt("retention.ms", -1, 60000));
+    add("log.retention.hours", "", "Default retention in hours.",
+        TopicInt("retention.ms", -1, 3600000));
+    add("log.retention.bytes", "-1", "Default retention.bytes per partition (-1 = unlimited).",
+        TopicInt("retention.bytes", -1));
+    add("log.index.interval.bytes", "4096", "Default index.interval.bytes of topics.",
+        TopicInt("index.interval.bytes", 0));
+    add("log.flush.interval.ms", "",
+        "Default flush.ms of topics. Unset: every produce with acks=all waits for fsync.",
+        TopicInt("flush.ms", 0));
+    add("message.max.bytes", "1048588", "Default max.message.bytes (largest batch) of topics.",
+        TopicInt("max.message.bytes", 0));
+    add("log.message.timestamp.type", "CreateTime", "Default message.timestamp.type of topics.",
+        TopicEnum("message.timestamp.type", {"CreateTime", "LogAppendTime"}));
+    add("log.cleanup.policy", "delete", "Default cleanup.policy of topics.",
+        TopicEnum("cleanup.policy", {"delete", "compact", "compact,delete", "delete,compact"}));
+    add("log.cleaner.delete.retention.ms", "86400000", "Default delete.retention.ms of topics.",
+        TopicInt("delete.retention.ms", 0));
+    std::sort(t.begin(), t.end(), [](const KeyDef& a, const KeyDef& b) { return a.name < b.name; });
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+std::string ListenerSpec::ToString() const { return absl::StrCat(name, "://", host, ":", port); }
+
+absl::StatusOr<std::vector<ListenerSpec>> ParseListeners(std::string_view text_in) {
+  absl::string_view text = ToAbsl(text_in);
+  std::vector<ListenerSpec> out;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    item = absl::StripAsciiWhitespace(item);
+    size_t sep = item.find("://");
+    if (sep == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("listener '", item, "' is not NAME://host:port"));
+    }
+    ListenerSpec l;
+    l.name = std::string(item.substr(0, sep));
+    absl::string_view hostport = item.substr(sep + 3);
+    size_t colon = hostport.rfind(':');
+    if (colon == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("listener '", item, "' has no port"));
+    }
+    l.host = std::string(hostport.substr(0, colon));
+    if (l.host.size() >= 2 && l.host.front() == '[' && l.host.back() == ']')
+      l.host = l.host.substr(1, l.host.size() - 2);
+    uint32_t port;
+    if (!absl::SimpleAtoi(hostport.substr(colon + 1), &port) || port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("listener '", item, "' has a bad port"));
+    }
+    l.port = uint16_t(port);
+    if (l.name != "PLAINTEXT") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("listener '", item, "': only PLAINTEXT is supported so far"));
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::string_view EmbeddedDefaultConfig() {
+  return "# Keel embedded default configuration (used when --config is not given).\n"
+         "listeners=PLAINTEXT://127.0.0.1:9092\n"
+         "log.dirs=./data\n"
+         "auto.create.topics.enable=true\n";
+}
+
+std::vector<std::string> KnownBrokerKeys() {
+  std::vector<std::string> keys;
+  for (const auto& k : KeyTable()) keys.push_back(k.name);
+  return keys;
+}
+
+absl::StatusOr<BrokerConfig> BuildBrokerConfig(const Properties& file_props,
+                                               const Properties& overrides) {
+  std::map<std::string, std::pair<std::string, ConfigSource>> merged;
+  for (const auto& [k, v] : file_props) merged[k] = {v, ConfigSource::kConfigFile};
+  for (const auto& [k, v] : overrides) merged[k] = {v, ConfigSource::kOverride};
+
+  const auto& table = KeyTable();
+  for (const auto& [k, v] : merged) {
+    bool known = std::any_of(table.begin(), table.end(), [&](const KeyDef& d) { return d.name == k; });
+    if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown config key '", k, "'"));
+  }
+
+  BrokerConfig c;
+  // Defaults first, then explicit values; aliases (log.dir, broker.id, *.hours)
+  // are applied after their primary keys so an explicit alias wins over a default.
+  for (const auto& d : table) {
+    if (d.default_value.empty()) continue;
+    if (auto st = d.apply(c, d.default_value); !st.ok()) {
+      return absl::InternalError(absl::StrCat("bad built-in default for ", d.name, ": ", st.message()));
+    }
+  }
+  for (const auto& d : table) {
+    auto it = merged.find(d.name);
+    ConfigEntry e{d.name, d.default_value, ConfigSource::kDefault, d.sensitive, d.doc};
+    if (it != merged.end()) {
+      if (auto st = d.apply(c, it->second.first); !st.ok()) {
+        return BadValue(d.name, it->second.first, st.message());
+      }
+      e.value = it->second.first;
+      e.source = it->second.second;
+    }
+    c.entries.push_back(std::move(e));
+  }
+  if (c.advertised_listeners.empty()) c.advertised_listeners = c.listeners;
+  if (c.group_min_session_timeout_ms > c.group_max_session_timeout_ms) {
+    return absl::InvalidArgumentError(
+        "group.min.session.timeout.ms must not exceed group.max.session.timeout.ms");
+  }
+  return c;
+}
+
+}  // namespace keel::config

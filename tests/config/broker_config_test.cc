@@ -1,0 +1,78 @@
+#include "keel/config/broker_config.h"
+
+#include "gtest/gtest.h"
+
+namespace keel::config {
+namespace {
+
+TEST(BrokerConfig, EmbeddedDefaultParses) {
+  auto props = ParseProperties(EmbeddedDefaultConfig(), "embedded");
+  ASSERT_TRUE(props.ok());
+  auto c = BuildBrokerConfig(*props, {});
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->listeners.size(), 1u);
+  EXPECT_EQ(c->listeners[0].host, "127.0.0.1");
+  EXPECT_EQ(c->listeners[0].port, 9092);
+  EXPECT_EQ(c->advertised_listeners[0].port, 9092);
+  EXPECT_EQ(c->log_dirs, std::vector<std::string>{"./data"});
+  EXPECT_TRUE(c->auto_create_topics);
+  EXPECT_EQ(c->topic_defaults.at("segment.bytes"), "1073741824");
+}
+
+TEST(BrokerConfig, OverridesWinOverFile) {
+  auto c = BuildBrokerConfig({{"num.partitions", "3"}}, {{"num.partitions", "5"}});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->num_partitions, 5);
+  auto it = std::find_if(c->entries.begin(), c->entries.end(),
+                         [](const ConfigEntry& e) { return e.name == "num.partitions"; });
+  ASSERT_NE(it, c->entries.end());
+  EXPECT_EQ(it->source, ConfigSource::kOverride);
+}
+
+TEST(BrokerConfig, UnknownKeyIsAnError) {
+  auto c = BuildBrokerConfig({{"no.such.key", "1"}}, {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("no.such.key"), std::string::npos);
+}
+
+TEST(BrokerConfig, BadValuesNameTheKey) {
+  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"num.partitions", "zero"},
+           {"num.partitions", "0"},
+           {"auto.create.topics.enable", "maybe"},
+           {"listeners", "127.0.0.1:9092"},
+           {"listeners", "PLAINTEXT://host:99999"},
+           {"log.message.timestamp.type", "Now"},
+           {"logger.level", "loud"}}) {
+    auto c = BuildBrokerConfig({{k, v}}, {});
+    ASSERT_FALSE(c.ok()) << k << "=" << v;
+    EXPECT_NE(c.status().message().find(k), std::string::npos) << c.status();
+  }
+}
+
+TEST(BrokerConfig, AdvertisedListenersAreSeparate) {
+  auto c = BuildBrokerConfig({{"listeners", "PLAINTEXT://0.0.0.0:9092"},
+                              {"advertised.listeners", "PLAINTEXT://broker.example:19092"}},
+                             {});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->listeners[0].host, "0.0.0.0");
+  EXPECT_EQ(c->advertised_listeners[0].host, "broker.example");
+  EXPECT_EQ(c->advertised_listeners[0].port, 19092);
+}
+
+TEST(BrokerConfig, TopicDefaultsFromBrokerKeys) {
+  auto c = BuildBrokerConfig({{"log.retention.hours", "2"}, {"log.segment.bytes", "1048576"}}, {});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->topic_defaults.at("retention.ms"), "7200000");
+  EXPECT_EQ(c->topic_defaults.at("segment.bytes"), "1048576");
+}
+
+TEST(BrokerConfig, ListenerParsesIpv6) {
+  auto l = ParseListeners("PLAINTEXT://[::1]:9093");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ((*l)[0].host, "::1");
+  EXPECT_EQ((*l)[0].port, 9093);
+}
+
+}  // namespace
+}  // namespace keel::config
