@@ -1,0 +1,60 @@
+// The group-commit flusher: one thread that keeps a set of dirty logs and, in
+// each round, calls Log::FlushRound() once per dirty log (fdatasync of every
+// unsynced segment, HW advance, waiter completion).
+//
+// Logs with fsync-before-ack call MarkDirty() on their first append after a
+// round; the thread wakes immediately, so a burst of appends that arrives
+// while an fsync is running is covered by the next single fsync. Logs with
+// flush.ms call ScheduleFlush() with a deadline.
+//
+// Thread-safety: all methods are thread-safe. Logs are held weakly; a log
+// destroyed before its round is skipped. Stop() runs a final round for
+// everything already dirty, then joins; later requests are ignored.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "spdlog/logger.h"
+
+namespace keel::storage {
+
+class Log;
+
+class Flusher {
+ public:
+  explicit Flusher(std::shared_ptr<spdlog::logger> logger = nullptr);
+  ~Flusher();
+  Flusher(const Flusher&) = delete;
+  Flusher& operator=(const Flusher&) = delete;
+
+  void Start();
+  void Stop();
+
+  void MarkDirty(std::weak_ptr<Log> log);
+  void ScheduleFlush(std::weak_ptr<Log> log, std::chrono::steady_clock::time_point when);
+
+  // Completed rounds (for tests and metrics).
+  uint64_t rounds() const;
+
+ private:
+  void Run();
+
+  std::shared_ptr<spdlog::logger> logger_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::weak_ptr<Log>> dirty_;
+  std::multimap<std::chrono::steady_clock::time_point, std::weak_ptr<Log>> scheduled_;
+  bool stopping_ = false;
+  bool started_ = false;
+  uint64_t rounds_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace keel::storage

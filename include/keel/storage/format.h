@@ -1,0 +1,84 @@
+// Keel's on-disk format for partition logs. The full prose specification is
+// docs/storage-format.md; this header holds the names and constants both the
+// writer (Segment/Log) and the loader (recovery) use, so neither owns them.
+//
+// Layout:
+//   <log.dir>/<topic>-<partition>/            one directory per partition; the
+//                                              partition number follows the LAST '-'
+//     <20-digit base offset>.log              segment data: RecordBatch v2 bytes,
+//                                              verbatim, contiguous offsets; may be
+//                                              followed by zero-filled preallocated
+//                                              space while the segment is active
+//     <20-digit base offset>.index            sparse offset index: entries of
+//                                              4-byte relative offset + 4-byte file
+//                                              position (big-endian), one entry per
+//                                              index.interval.bytes of data
+//     <20-digit base offset>.timeindex        time index: 8-byte max timestamp +
+//                                              4-byte relative offset (big-endian)
+//     checkpoint                              recovery point + log start offset
+//     clean_shutdown                          present only after a clean close
+//     *.tmp                                   in-flight atomic writes (removed on load)
+//     *.deleted                               segments being removed (removed on load)
+//     *.cleaned, *.swap                       reserved for compaction (later issue)
+//   <log.dir>/<topic>-<partition>.<hex>-delete  a deleted partition awaiting removal
+//
+// Index files are derived data written when a segment is rolled or closed;
+// they are sanity-checked on load and rebuilt from the .log if missing or
+// corrupt. Small files (checkpoint, metadata) are replaced atomically:
+// write <name>.tmp -> fdatasync -> rename -> fsync directory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace keel::storage {
+
+inline constexpr std::string_view kLogSuffix = ".log";
+inline constexpr std::string_view kIndexSuffix = ".index";
+inline constexpr std::string_view kTimeIndexSuffix = ".timeindex";
+inline constexpr std::string_view kTempSuffix = ".tmp";
+inline constexpr std::string_view kDeletedSuffix = ".deleted";
+inline constexpr std::string_view kCleanedSuffix = ".cleaned";
+inline constexpr std::string_view kSwapSuffix = ".swap";
+inline constexpr std::string_view kCheckpointFile = "checkpoint";
+inline constexpr std::string_view kCleanShutdownFile = "clean_shutdown";
+inline constexpr std::string_view kDeletedDirSuffix = "-delete";
+
+inline constexpr size_t kOffsetIndexEntrySize = 8;
+inline constexpr size_t kTimeIndexEntrySize = 12;
+inline constexpr int kSegmentNameDigits = 20;
+
+// "00000000000000000042" for 42.
+std::string SegmentBaseName(int64_t base_offset);
+// "<20 digits><suffix>".
+std::string SegmentFileName(int64_t base_offset, std::string_view suffix);
+// Parses "<20 digits><suffix>" with exactly that suffix; nullopt otherwise.
+std::optional<int64_t> ParseSegmentFileName(std::string_view name, std::string_view suffix);
+
+// "<topic>-<partition>".
+std::string PartitionDirName(std::string_view topic, int32_t partition);
+// Splits at the LAST '-'; nullopt if there is none, the topic is empty, or
+// the tail is not a non-negative decimal partition number.
+struct ParsedPartitionDir {
+  std::string topic;
+  int32_t partition;
+};
+std::optional<ParsedPartitionDir> ParsePartitionDirName(std::string_view name);
+
+// The per-partition checkpoint file. Text, one field per line:
+//   keel-checkpoint 1
+//   recovery_point <offset>     every offset below is fsynced and valid
+//   log_start_offset <offset>
+struct Checkpoint {
+  int64_t recovery_point = 0;
+  int64_t log_start_offset = 0;
+};
+std::string EncodeCheckpoint(const Checkpoint& c);
+// DataLoss if the text is not a well-formed checkpoint.
+absl::StatusOr<Checkpoint> DecodeCheckpoint(std::string_view text);
+
+}  // namespace keel::storage

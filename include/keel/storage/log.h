@@ -1,0 +1,208 @@
+// A partition log: an ordered set of segments in one directory, with offset
+// assignment, reads as file slices, durability tracking (high watermark),
+// retention and crash recovery.
+//
+// Offsets: log_start_offset() <= high_watermark() <= log_end_offset().
+// The high watermark (HW) has Kafka's meaning: consumers may read offsets
+// < HW. With fsync-before-ack (flush.ms = -1, the default) the HW is the
+// offset after the last fsynced batch; with flush.ms >= 0 it advances right
+// after the write and data is fsynced at most flush.ms later.
+//
+// Errors: OutOfRange for offsets outside the log; InvalidArgument for
+// malformed appended bytes; ResourceExhausted for a batch larger than
+// max.message.bytes; Unavailable once the log is offline (an fsync or write
+// failed: it never again claims durability for unsynced data) or closed.
+//
+// Thread-safety: all methods are thread-safe. One mutex per Log serializes
+// appends and metadata changes; Read() holds it only to snapshot segments and
+// then reads file bytes without it, so reads run concurrently with appends.
+// fsyncs run on the Flusher thread without the mutex (group commit).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "keel/common/types.h"
+#include "keel/storage/file_system.h"
+#include "keel/storage/log_config.h"
+#include "keel/storage/segment.h"
+#include "keel/storage/segment_index.h"
+#include "spdlog/logger.h"
+
+namespace keel::storage {
+
+class Flusher;
+
+struct LogOptions {
+  std::string dir;                      // the partition directory (created if missing)
+  TopicPartition topic_partition;       // for logs and the HW callback
+  LogConfig config;
+  FileSystem* fs = nullptr;             // not owned; must outlive the Log
+  std::function<int64_t()> clock_ms;    // wall clock in ms (LogAppendTime, retention, rolls)
+  // Group-commit flusher; may be null (then only Flush() makes data durable).
+  std::shared_ptr<Flusher> flusher;
+  // Called whenever the HW advances (flusher thread, or the appending thread
+  // for flush.ms logs). Must be cheap and must not call back into this Log
+  // under any lock of the caller's that Append also takes.
+  std::function<void(const TopicPartition&, Offset)> on_high_watermark;
+  std::shared_ptr<spdlog::logger> logger;  // defaults to StorageLogger()
+};
+
+struct AppendResult {
+  Offset base_offset;
+  Offset last_offset;
+  int64_t log_append_time_ms = -1;  // -1 unless the topic uses LogAppendTime
+};
+
+// A byte range of a segment file holding whole batches. The handle keeps the
+// file readable even if retention deletes the segment meanwhile.
+struct FileSlice {
+  std::shared_ptr<FileHandle> file;
+  uint64_t position = 0;
+  uint32_t size = 0;
+};
+
+struct ReadResult {
+  Offset first_offset{-1};     // base offset of the first batch, -1 if none
+  Offset next_offset{-1};      // offset after the last returned batch
+  std::vector<FileSlice> slices;
+  uint64_t total_bytes = 0;
+  Offset high_watermark{-1};   // as of the read
+  Offset log_start_offset{-1};
+  Offset log_end_offset{-1};
+};
+
+// Concatenates the bytes of `slices` (tests, small fetches).
+absl::StatusOr<std::vector<uint8_t>> ReadBytes(const std::vector<FileSlice>& slices);
+
+class Log : public std::enable_shared_from_this<Log> {
+ public:
+  // Opens (recovering if needed) or creates the log in options.dir.
+  // Recovery passes: (1) remove *.tmp, *.deleted and reserved compaction
+  // leftovers; (2) load segments (sealed ones via their index files);
+  // (3) without a clean-shutdown marker, rescan from the recovery point,
+  // CRC-validating every batch after it and truncating at the first torn or
+  // corrupt batch (later segments are dropped); (4) fsync what was kept,
+  // write the checkpoint and remove the clean-shutdown marker.
+  static absl::StatusOr<std::shared_ptr<Log>> Open(LogOptions options);
+  ~Log();  // closes files; does NOT write a clean-shutdown marker (use Close()).
+
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // Appends one or more complete RecordBatch v2 batches, assigning offsets in
+  // place (baseOffset, partitionLeaderEpoch; maxTimestamp + CRC when the
+  // topic uses LogAppendTime). The caller has validated the batches; this
+  // re-checks cheaply (magic 2, lengths tile the span exactly) and re-checks
+  // CRCs only if config.verify_crc_on_append. One pwrite for the whole span
+  // unless a roll is needed first.
+  absl::StatusOr<AppendResult> Append(std::span<uint8_t> batches, int32_t leader_epoch = 0);
+
+  // Runs `done(OkStatus)` once HW > last_offset, or `done(error)` if the log
+  // went offline or was truncated below last_offset first. Runs inline (on
+  // the caller's thread) if that is already decided, otherwise on the flusher
+  // thread (or whoever calls Flush()): `done` must be quick, e.g. re-post.
+  void WaitDurable(Offset last_offset, absl::AnyInvocable<void(absl::Status)> done);
+
+  // Whole batches starting with the one containing `start`, up to `max_bytes`
+  // (but at least one batch if any lies below the bound, KIP-74), including
+  // only batches whose last offset < `upper_bound` (usually the HW).
+  // OutOfRange if start < log start or start > log end. Empty if nothing is
+  // readable yet.
+  absl::StatusOr<ReadResult> Read(Offset start, size_t max_bytes, Offset upper_bound) const;
+
+  // First offset whose batch max timestamp >= ts, among batches below the HW
+  // (batch granularity: the batch's base offset). NotFound if none.
+  absl::StatusOr<Offset> OffsetForTimestamp(int64_t ts) const;
+  absl::StatusOr<TimestampOffset> FindOffsetByTimestamp(int64_t ts) const;
+  // The largest batch max timestamp below the HW and the base offset of the
+  // first batch holding it (ListOffsets MAX_TIMESTAMP). NotFound if empty.
+  absl::StatusOr<TimestampOffset> MaxTimestampOffset() const;
+
+  // Advances the log start offset to `offset` (Kafka DeleteRecords; -1 means
+  // the HW) and deletes segments wholly below it. OutOfRange if offset > HW.
+  // Returns the new log start offset.
+  absl::StatusOr<Offset> DeleteRecordsBefore(Offset offset);
+  // Removes every batch with last offset >= `end` (the batch containing `end`
+  // too). InvalidArgument if end < log start. Pending waiters above the new
+  // end fail with Aborted.
+  absl::Status Truncate(Offset end);
+  // Deletes whole closed segments expired by retention.ms / retention.bytes
+  // (only below the HW) and refreshes the checkpoint. Returns how many.
+  absl::StatusOr<int> ApplyRetention(int64_t now_ms);
+
+  // Synchronously fsyncs everything appended so far and advances the HW.
+  absl::Status Flush();
+  // Forces a segment roll (tests, admin).
+  absl::Status Roll();
+  // Flushes, seals the active segment, writes the checkpoint and the
+  // clean-shutdown marker. Afterwards appends fail with Unavailable.
+  absl::Status Close();
+  // Marks the log deleted: appends fail, waiters fail. Files are untouched
+  // (the PartitionManager removes the directory).
+  void MarkDeleted();
+
+  // Applies a new config (segment/retention/flush settings) from now on.
+  void UpdateConfig(const LogConfig& config);
+
+  Offset log_start_offset() const;
+  Offset log_end_offset() const;
+  Offset high_watermark() const;
+  uint64_t size_bytes() const;
+  size_t segment_count() const;
+  bool offline() const;
+  LogConfig config() const;
+  const TopicPartition& topic_partition() const { return options_.topic_partition; }
+  const std::string& dir() const { return options_.dir; }
+
+  // Flusher interface: fsyncs the unsynced segments once (outside the log
+  // mutex), advances the HW and completes waiters. Serialized per log.
+  absl::Status FlushRound();
+
+ private:
+  explicit Log(LogOptions options);
+  absl::Status Recover();
+  absl::Status RollLocked(int64_t now_ms);
+  bool ShouldRollLocked(size_t incoming_bytes, int64_t last_offset, int64_t now_ms) const;
+  // Writes {synced offset, log start} (read under the lock) atomically.
+  absl::Status WriteCheckpoint();
+  void NotifyFlusherLocked();
+  void AdvanceHighWatermarkLocked(int64_t hw, std::vector<absl::AnyInvocable<void(absl::Status)>>* ready);
+  void GoOfflineLocked(const absl::Status& why,
+                       std::vector<absl::AnyInvocable<void(absl::Status)>>* failed);
+  absl::Status DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed);
+  SegmentOptions SegmentOptionsLocked() const;
+  absl::StatusOr<TimestampOffset> FindOffsetByTimestampImpl(int64_t ts) const;
+
+  LogOptions options_;
+  std::shared_ptr<spdlog::logger> logger_;
+
+  std::mutex flush_mu_;       // serializes FlushRound/Close/Truncate durability work
+  std::mutex checkpoint_mu_;  // serializes checkpoint writes
+  mutable std::mutex mu_;     // guards everything below
+  LogConfig config_;
+  std::map<int64_t, std::shared_ptr<Segment>> segments_;  // by base offset
+  int64_t log_start_offset_ = 0;
+  int64_t log_end_offset_ = 0;
+  int64_t high_watermark_ = 0;
+  int64_t synced_offset_ = 0;          // every offset below is fsynced
+  int64_t checkpointed_recovery_point_ = 0;
+  std::vector<std::shared_ptr<Segment>> unsynced_;  // rolled, not yet fsynced
+  bool active_dirty_ = false;          // active segment has unsynced bytes
+  bool dir_dirty_ = false;             // a segment file was created
+  bool flush_requested_ = false;       // registered with the flusher
+  absl::Status offline_status_;        // non-OK once offline/closed/deleted
+  bool closing_ = false;               // Close() started
+  std::vector<std::pair<int64_t, absl::AnyInvocable<void(absl::Status)>>> waiters_;
+};
+
+}  // namespace keel::storage

@@ -1,0 +1,55 @@
+// Per-topic log settings and their parsing from Kafka topic config keys.
+//
+// A LogConfig is a plain value: the broker default (from the server config)
+// plus a topic's overrides applied by WithOverrides(). Unknown keys and bad
+// values are rejected with InvalidArgument naming the key. Thread-safety: a
+// value type; copy it freely.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace keel::storage {
+
+enum class TimestampType { kCreateTime, kLogAppendTime };
+
+struct LogConfig {
+  int64_t segment_bytes = 1LL << 30;                 // segment.bytes
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;       // segment.ms
+  int64_t segment_index_bytes = 10 * 1024 * 1024;    // segment.index.bytes (index full)
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;     // retention.ms, -1 = infinite
+  int64_t retention_bytes = -1;                      // retention.bytes, -1 = infinite
+  int64_t index_interval_bytes = 4096;               // index.interval.bytes
+  int64_t max_message_bytes = 1048588;               // max.message.bytes (per batch)
+  int64_t flush_ms = -1;                             // flush.ms, -1 = fsync before ack
+  TimestampType message_timestamp_type = TimestampType::kCreateTime;
+  bool cleanup_compact = false;                      // cleanup.policy contains compact
+  bool cleanup_delete = true;                        // cleanup.policy contains delete
+  int64_t delete_retention_ms = 24LL * 3600 * 1000;  // delete.retention.ms (stored)
+  int64_t min_compaction_lag_ms = 0;                 // min.compaction.lag.ms (stored)
+  int32_t min_insync_replicas = 1;                   // min.insync.replicas (stored)
+  // Bytes reserved with fallocate when a segment is created (0 = none).
+  // Topic key `preallocate=true` sets it to segment_bytes.
+  int64_t preallocate_bytes = 0;
+  // Re-check the CRC of every batch in Log::Append (off: the caller validated).
+  bool verify_crc_on_append = false;
+
+  bool fsync_before_ack() const { return flush_ms < 0; }
+
+  // Returns a copy with Kafka topic config keys applied. InvalidArgument
+  // names the first unknown key or bad value.
+  absl::StatusOr<LogConfig> WithOverrides(const std::map<std::string, std::string>& overrides) const;
+
+  // Every topic config key this broker knows, with this config's value as a
+  // string in Kafka's spelling (for DescribeConfigs), sorted by key.
+  std::vector<std::pair<std::string, std::string>> Describe() const;
+};
+
+// The known topic config keys, sorted.
+const std::vector<std::string>& KnownTopicConfigKeys();
+
+}  // namespace keel::storage

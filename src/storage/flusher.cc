@@ -1,0 +1,87 @@
+// Group-commit flusher thread (see flusher.h).
+#include "keel/storage/flusher.h"
+
+#include "keel/storage/log.h"
+#include "keel/storage/logger.h"
+
+namespace keel::storage {
+
+Flusher::Flusher(std::shared_ptr<spdlog::logger> logger)
+    : logger_(logger ? std::move(logger) : StorageLogger()) {}
+
+Flusher::~Flusher() { Stop(); }
+
+void Flusher::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_ || stopping_) return;
+  started_ = true;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Flusher::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Flusher::MarkDirty(std::weak_ptr<Log> log) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    dirty_.push_back(std::move(log));
+  }
+  cv_.notify_one();
+}
+
+void Flusher::ScheduleFlush(std::weak_ptr<Log> log, std::chrono::steady_clock::time_point when) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    scheduled_.emplace(when, std::move(log));
+  }
+  cv_.notify_one();
+}
+
+uint64_t Flusher::rounds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rounds_;
+}
+
+void Flusher::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    auto due = [&] {
+      return !scheduled_.empty() && scheduled_.begin()->first <= std::chrono::steady_clock::now();
+    };
+    while (!stopping_ && dirty_.empty() && !due()) {
+      if (scheduled_.empty()) {
+        cv_.wait(lock);
+      } else {
+        cv_.wait_until(lock, scheduled_.begin()->first);
+      }
+    }
+    std::vector<std::weak_ptr<Log>> batch;
+    batch.swap(dirty_);
+    auto now = std::chrono::steady_clock::now();
+    while (!scheduled_.empty() && (stopping_ || scheduled_.begin()->first <= now)) {
+      batch.push_back(std::move(scheduled_.begin()->second));
+      scheduled_.erase(scheduled_.begin());
+    }
+    if (batch.empty() && stopping_) break;
+    lock.unlock();
+    for (auto& weak : batch) {
+      if (auto log = weak.lock()) {
+        absl::Status s = log->FlushRound();
+        if (!s.ok()) logger_->error("flush of {} failed: {}", log->dir(), s.ToString());
+      }
+    }
+    lock.lock();
+    rounds_++;
+  }
+}
+
+}  // namespace keel::storage
