@@ -244,11 +244,11 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
       }
     }
   }
-  for (auto& f : failed) f(failure);
-  for (auto& r : ready) r(absl::OkStatus());
   if (new_hw >= 0 && options_.on_high_watermark) {
     options_.on_high_watermark(options_.topic_partition, Offset(new_hw));
   }
+  for (auto& f : failed) f(failure);
+  for (auto& r : ready) r(absl::OkStatus());
   if (!failure.ok()) return failure;
   return result;
 }
@@ -313,11 +313,11 @@ absl::Status Log::FlushRound() {
       crossed_segment = to_sync.size() > 1 || (to_sync.size() == 1 && to_sync[0] != segments_.rbegin()->second);
     }
   }
-  for (auto& f : failed) f(offline);
-  for (auto& r : ready) r(absl::OkStatus());
   if (new_hw >= 0 && options_.on_high_watermark) {
     options_.on_high_watermark(options_.topic_partition, Offset(new_hw));
   }
+  for (auto& f : failed) f(offline);
+  for (auto& r : ready) r(absl::OkStatus());
   if (!status.ok()) return status;
   if (crossed_segment) return WriteCheckpoint();
   return absl::OkStatus();

@@ -1,0 +1,138 @@
+// PartitionManager: owns every partition Log under one or more log dirs, the
+// group-commit Flusher, the retention task and the durable topic metadata.
+//
+// Topic metadata (name, Uuid, partition count, config overrides) lives in
+// `<first log dir>/topics.meta` (see topic_metadata.h) and is written before
+// partition directories are created, so a crash in between leaves a topic
+// whose missing partitions are created empty on the next Open. Partition
+// directories are `<log dir>/<topic>-<partition>`; a new partition goes to the
+// log dir holding the fewest partitions. Deleted topics' directories are
+// renamed to `<topic>-<p>.<hex>-delete` and removed (leftovers are removed on
+// Open). Directories not named in the metadata are left alone (warned about).
+//
+// Thread-safety: every method is thread-safe. GetLog/FindTopic/ListTopics take
+// a shared lock only; admin operations (create/delete/alter) are serialized
+// among themselves and do their file I/O without blocking lookups.
+// Lifetime: Logs are shared; after Shutdown() or DeleteTopic() a Log still
+// held by a caller rejects appends (Unavailable) but stays readable.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "keel/common/types.h"
+#include "keel/partition/topic_metadata.h"
+#include "keel/storage/file_system.h"
+#include "keel/storage/flusher.h"
+#include "keel/storage/log.h"
+#include "keel/storage/log_config.h"
+#include "spdlog/logger.h"
+
+namespace keel::partition {
+
+struct PartitionManagerOptions {
+  std::vector<std::string> log_dirs;         // created if missing; at least one
+  storage::LogConfig default_config;         // broker-wide defaults (log.* keys)
+  storage::FileSystem* fs = nullptr;         // not owned; must outlive the manager
+  std::function<int64_t()> clock_ms;         // wall clock ms; defaults to system clock
+  int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
+  std::shared_ptr<spdlog::logger> logger;    // defaults to the "storage" logger
+};
+
+class PartitionManager {
+ public:
+  using HighWatermarkObserver = absl::AnyInvocable<void(const TopicPartition&, Offset)>;
+
+  // Loads the metadata and every partition (running log recovery), then
+  // starts the flusher and the retention thread.
+  static absl::StatusOr<std::unique_ptr<PartitionManager>> Open(PartitionManagerOptions options);
+  ~PartitionManager();  // Shutdown() if not done yet
+
+  PartitionManager(const PartitionManager&) = delete;
+  PartitionManager& operator=(const PartitionManager&) = delete;
+
+  // AlreadyExists; InvalidArgument for a bad name (Kafka's rules), a
+  // partition count < 1, or a bad/unknown config key.
+  absl::StatusOr<TopicInfo> CreateTopic(std::string name, int32_t partitions,
+                                        std::map<std::string, std::string> configs);
+  // NotFound. Removes the topic's metadata and data.
+  absl::Status DeleteTopic(std::string_view name);
+  // NotFound; InvalidArgument unless new_total > the current count.
+  absl::Status CreatePartitions(std::string_view name, int32_t new_total);
+  // Replaces the topic's config overrides with `configs` (Kafka AlterConfigs
+  // semantics; compute merges for IncrementalAlterConfigs before calling).
+  // NotFound; InvalidArgument for bad keys/values. Applies to live logs.
+  absl::Status AlterTopicConfig(std::string_view name, std::map<std::string, std::string> configs);
+
+  std::vector<TopicInfo> ListTopics() const;  // sorted by name
+  std::optional<TopicInfo> FindTopic(std::string_view name) const;
+  std::optional<TopicInfo> FindTopicById(const Uuid& id) const;
+  // The effective LogConfig of a topic (defaults + overrides). NotFound.
+  absl::StatusOr<storage::LogConfig> TopicConfig(std::string_view name) const;
+  const storage::LogConfig& default_config() const { return options_.default_config; }
+
+  // nullptr if the topic or partition is unknown.
+  std::shared_ptr<storage::Log> GetLog(const TopicPartition& tp) const;
+
+  // Called (from the flusher thread, or the appending thread for flush.ms
+  // topics) whenever a partition's HW advances. Must be cheap and must not
+  // call back into the manager's admin methods. Replaces any earlier observer.
+  void SetHighWatermarkObserver(HighWatermarkObserver observer);
+
+  // Stops retention, flushes and closes every log (writing clean-shutdown
+  // markers), stops the flusher. Idempotent; returns the first error.
+  absl::Status Shutdown();
+
+ private:
+  struct TopicState {
+    TopicInfo info;
+    std::vector<std::shared_ptr<storage::Log>> logs;
+  };
+  struct ObserverSlot {
+    std::mutex mu;
+    HighWatermarkObserver fn;
+  };
+
+  explicit PartitionManager(PartitionManagerOptions options);
+  absl::Status Load();
+  absl::Status PersistMetadata(const std::vector<TopicInfo>& topics);
+  std::vector<TopicInfo> SnapshotInfosLocked() const;
+  absl::StatusOr<std::shared_ptr<storage::Log>> OpenPartition(const TopicInfo& info, int32_t partition,
+                                                              const storage::LogConfig& config);
+  std::string ChooseLogDir();
+  absl::Status RemovePartitionDir(const std::string& dir);
+  void RetentionLoop();
+
+  PartitionManagerOptions options_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<storage::Flusher> flusher_;
+  std::shared_ptr<ObserverSlot> observer_ = std::make_shared<ObserverSlot>();
+
+  std::mutex admin_mu_;  // serializes admin operations and metadata writes
+  mutable std::shared_mutex mu_;  // guards topics_, by_id_, locations_, partitions_per_dir_
+  std::map<std::string, TopicState, std::less<>> topics_;
+  absl::flat_hash_map<Uuid, std::string> by_id_;
+  std::map<std::pair<std::string, int32_t>, std::string> locations_;  // partition -> its dir
+  std::map<std::string, int> partitions_per_dir_;
+
+  std::mutex retention_mu_;
+  std::condition_variable retention_cv_;
+  bool stopping_ = false;
+  bool shut_down_ = false;
+  std::thread retention_thread_;
+};
+
+}  // namespace keel::partition

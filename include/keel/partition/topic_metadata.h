@@ -1,0 +1,44 @@
+// Durable topic metadata: the TopicInfo value, topic-name rules and the
+// encoding of the metadata file `topics.meta` (one per broker, in the first
+// log dir, replaced atomically: tmp -> fdatasync -> rename -> fsync dir).
+//
+// File format (UTF-8 text, one record per line, fields separated by TAB;
+// config values escape '\\', TAB and newline as \\\\, \\t, \\n):
+//   keel-topics 1
+//   topic <name> <uuid base64> <partitions> <internal 0|1>
+//   config <key> <value>          (zero or more, for the preceding topic)
+//   crc <8 hex digits>            CRC-32C of every byte before this line
+// A file that does not parse or whose CRC does not match is DataLoss.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "keel/common/types.h"
+
+namespace keel::partition {
+
+struct TopicInfo {
+  std::string name;
+  Uuid id;
+  int32_t partitions = 0;
+  std::map<std::string, std::string> configs;  // overrides only
+  bool internal = false;
+};
+
+inline constexpr std::string_view kTopicsMetadataFile = "topics.meta";
+inline constexpr size_t kMaxTopicNameLength = 249;
+
+// Kafka's rules: 1..249 characters of [a-zA-Z0-9._-], not "." or "..".
+absl::Status ValidateTopicName(std::string_view name);
+// Internal topics: __consumer_offsets and __transaction_state.
+bool IsInternalTopic(std::string_view name);
+
+std::string EncodeTopics(const std::vector<TopicInfo>& topics);
+absl::StatusOr<std::vector<TopicInfo>> DecodeTopics(std::string_view text);
+
+}  // namespace keel::partition

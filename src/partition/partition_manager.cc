@@ -1,0 +1,399 @@
+// PartitionManager (see partition_manager.h).
+#include "keel/partition/partition_manager.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "fmt/format.h"
+#include "keel/common/status_macros.h"
+#include "keel/storage/format.h"
+#include "keel/storage/logger.h"
+
+namespace keel::partition {
+
+using storage::JoinPath;
+using storage::Log;
+using storage::LogConfig;
+
+PartitionManager::PartitionManager(PartitionManagerOptions options) : options_(std::move(options)) {
+  logger_ = options_.logger ? options_.logger : storage::StorageLogger();
+  if (!options_.clock_ms) {
+    options_.clock_ms = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  flusher_ = std::make_shared<storage::Flusher>(logger_);
+}
+
+PartitionManager::~PartitionManager() {
+  absl::Status s = Shutdown();
+  if (!s.ok()) logger_->error("partition manager shutdown: {}", s.ToString());
+}
+
+absl::StatusOr<std::unique_ptr<PartitionManager>> PartitionManager::Open(
+    PartitionManagerOptions options) {
+  if (options.log_dirs.empty()) return absl::InvalidArgumentError("no log dirs configured");
+  if (options.fs == nullptr) return absl::InvalidArgumentError("PartitionManagerOptions.fs is required");
+  std::unique_ptr<PartitionManager> pm(new PartitionManager(std::move(options)));
+  pm->flusher_->Start();
+  absl::Status s = pm->Load();
+  if (!s.ok()) {
+    pm->flusher_->Stop();
+    pm->shut_down_ = true;
+    return s;
+  }
+  pm->retention_thread_ = std::thread([p = pm.get()] { p->RetentionLoop(); });
+  return pm;
+}
+
+absl::Status PartitionManager::Load() {
+  storage::FileSystem& fs = *options_.fs;
+  for (const std::string& d : options_.log_dirs) {
+    KEEL_RETURN_IF_ERROR(fs.CreateDir(d));
+    partitions_per_dir_[d] = 0;
+  }
+  std::vector<TopicInfo> infos;
+  std::string meta_path = JoinPath(options_.log_dirs[0], kTopicsMetadataFile);
+  KEEL_ASSIGN_OR_RETURN(bool have_meta, fs.Exists(meta_path));
+  if (have_meta) {
+    KEEL_ASSIGN_OR_RETURN(std::string text, storage::ReadFileToString(fs, meta_path));
+    KEEL_ASSIGN_OR_RETURN(infos, DecodeTopics(text));
+  }
+  // Find partition directories; finish interrupted topic deletions.
+  for (const std::string& d : options_.log_dirs) {
+    KEEL_ASSIGN_OR_RETURN(auto names, fs.ListDir(d));
+    for (const std::string& name : names) {
+      std::string path = JoinPath(d, name);
+      KEEL_ASSIGN_OR_RETURN(bool is_dir, fs.IsDirectory(path));
+      if (!is_dir) continue;
+      if (std::string_view(name).ends_with(storage::kDeletedDirSuffix)) {
+        logger_->info("removing deleted partition directory {}", path);
+        KEEL_RETURN_IF_ERROR(storage::RemoveTree(fs, path));
+        continue;
+      }
+      auto parsed = storage::ParsePartitionDirName(name);
+      if (!parsed) continue;
+      auto key = std::make_pair(parsed->topic, parsed->partition);
+      if (locations_.count(key)) {
+        return absl::FailedPreconditionError(
+            fmt::format("partition {}-{} exists in two log dirs: {} and {}", parsed->topic,
+                        parsed->partition, locations_[key], path));
+      }
+      locations_[key] = d;
+      partitions_per_dir_[d]++;
+    }
+  }
+  for (const TopicInfo& info : infos) {
+    auto config = options_.default_config.WithOverrides(info.configs);
+    if (!config.ok()) {
+      logger_->warn("topic {}: ignoring stored config overrides: {}", info.name, config.status().ToString());
+      config = options_.default_config;
+    }
+    TopicState state{info, {}};
+    for (int32_t p = 0; p < info.partitions; ++p) {
+      KEEL_ASSIGN_OR_RETURN(auto log, OpenPartition(info, p, *config));
+      state.logs.push_back(std::move(log));
+    }
+    by_id_[info.id] = info.name;
+    topics_.emplace(info.name, std::move(state));
+  }
+  for (const auto& [key, dir] : locations_) {
+    auto it = topics_.find(key.first);
+    if (it == topics_.end() || key.second >= it->second.info.partitions) {
+      logger_->warn("partition directory {} is not in the topic metadata; leaving it alone",
+                    JoinPath(dir, storage::PartitionDirName(key.first, key.second)));
+    }
+  }
+  logger_->info("partition manager opened {} topics in {} log dirs", topics_.size(), options_.log_dirs.size());
+  return absl::OkStatus();
+}
+
+std::string PartitionManager::ChooseLogDir() {
+  std::string best = options_.log_dirs[0];
+  for (const std::string& d : options_.log_dirs) {
+    if (partitions_per_dir_[d] < partitions_per_dir_[best]) best = d;
+  }
+  return best;
+}
+
+absl::StatusOr<std::shared_ptr<Log>> PartitionManager::OpenPartition(const TopicInfo& info,
+                                                                     int32_t partition,
+                                                                     const LogConfig& config) {
+  std::string base_dir;
+  {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    auto key = std::make_pair(info.name, partition);
+    auto it = locations_.find(key);
+    if (it != locations_.end()) {
+      base_dir = it->second;
+    } else {
+      base_dir = ChooseLogDir();
+      locations_[key] = base_dir;
+      partitions_per_dir_[base_dir]++;
+    }
+  }
+  storage::LogOptions o;
+  o.dir = JoinPath(base_dir, storage::PartitionDirName(info.name, partition));
+  o.topic_partition = TopicPartition{info.name, PartitionId(partition)};
+  o.config = config;
+  o.fs = options_.fs;
+  o.clock_ms = options_.clock_ms;
+  o.flusher = flusher_;
+  o.logger = logger_;
+  o.on_high_watermark = [slot = observer_](const TopicPartition& tp, Offset hw) {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    if (slot->fn) slot->fn(tp, hw);
+  };
+  bool existed = options_.fs->Exists(o.dir).value_or(false);
+  KEEL_ASSIGN_OR_RETURN(auto log, Log::Open(std::move(o)));
+  if (!existed) KEEL_RETURN_IF_ERROR(options_.fs->SyncDir(base_dir));
+  return log;
+}
+
+std::vector<TopicInfo> PartitionManager::SnapshotInfosLocked() const {
+  std::vector<TopicInfo> out;
+  for (const auto& [name, state] : topics_) out.push_back(state.info);
+  return out;
+}
+
+absl::Status PartitionManager::PersistMetadata(const std::vector<TopicInfo>& topics) {
+  return storage::WriteFileAtomically(*options_.fs, options_.log_dirs[0],
+                                      std::string(kTopicsMetadataFile), EncodeTopics(topics));
+}
+
+absl::StatusOr<TopicInfo> PartitionManager::CreateTopic(std::string name, int32_t partitions,
+                                                        std::map<std::string, std::string> configs) {
+  KEEL_RETURN_IF_ERROR(ValidateTopicName(name));
+  if (partitions < 1) {
+    return absl::InvalidArgumentError(fmt::format("partition count {} must be at least 1", partitions));
+  }
+  KEEL_ASSIGN_OR_RETURN(LogConfig config, options_.default_config.WithOverrides(configs));
+  std::lock_guard<std::mutex> admin(admin_mu_);
+  std::vector<TopicInfo> infos;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (shut_down_) return absl::FailedPreconditionError("partition manager is shut down");
+    if (topics_.count(name)) return absl::AlreadyExistsError(fmt::format("topic '{}' already exists", name));
+    infos = SnapshotInfosLocked();
+  }
+  TopicInfo info{name, Uuid::Random(), partitions, std::move(configs), IsInternalTopic(name)};
+  infos.push_back(info);
+  KEEL_RETURN_IF_ERROR(PersistMetadata(infos));
+  TopicState state{info, {}};
+  for (int32_t p = 0; p < partitions; ++p) {
+    KEEL_ASSIGN_OR_RETURN(auto log, OpenPartition(info, p, config));
+    state.logs.push_back(std::move(log));
+  }
+  {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    by_id_[info.id] = name;
+    topics_.emplace(name, std::move(state));
+  }
+  logger_->info("created topic {} ({} partitions, id {})", name, partitions, info.id.ToString());
+  return info;
+}
+
+absl::Status PartitionManager::RemovePartitionDir(const std::string& dir) {
+  size_t slash = dir.find_last_of('/');
+  std::string parent = slash == std::string::npos ? "." : dir.substr(0, slash);
+  Uuid tag = Uuid::Random();
+  std::string hex;
+  for (int i = 0; i < 8; ++i) hex += fmt::format("{:02x}", tag.bytes[i]);
+  std::string doomed = fmt::format("{}.{}{}", dir, hex, storage::kDeletedDirSuffix);
+  KEEL_RETURN_IF_ERROR(options_.fs->Rename(dir, doomed));
+  KEEL_RETURN_IF_ERROR(options_.fs->SyncDir(parent));
+  return storage::RemoveTree(*options_.fs, doomed);
+}
+
+absl::Status PartitionManager::DeleteTopic(std::string_view name) {
+  std::lock_guard<std::mutex> admin(admin_mu_);
+  std::vector<TopicInfo> infos;
+  TopicState state;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    auto it = topics_.find(name);
+    if (it == topics_.end()) return absl::NotFoundError(fmt::format("topic '{}' does not exist", name));
+    state = it->second;
+    for (const auto& [n, s] : topics_) {
+      if (n != name) infos.push_back(s.info);
+    }
+  }
+  KEEL_RETURN_IF_ERROR(PersistMetadata(infos));
+  std::vector<std::string> dirs;
+  {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    topics_.erase(topics_.find(name));
+    by_id_.erase(state.info.id);
+    for (int32_t p = 0; p < state.info.partitions; ++p) {
+      auto key = std::make_pair(std::string(name), p);
+      auto it = locations_.find(key);
+      if (it == locations_.end()) continue;
+      partitions_per_dir_[it->second]--;
+      locations_.erase(it);
+    }
+  }
+  for (const auto& log : state.logs) log->MarkDeleted();
+  absl::Status first;
+  for (const auto& log : state.logs) {
+    absl::Status s = RemovePartitionDir(log->dir());
+    if (!s.ok() && first.ok()) first = s;
+  }
+  logger_->info("deleted topic {}", name);
+  return first;
+}
+
+absl::Status PartitionManager::CreatePartitions(std::string_view name, int32_t new_total) {
+  std::lock_guard<std::mutex> admin(admin_mu_);
+  TopicInfo info;
+  std::vector<TopicInfo> infos;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    auto it = topics_.find(name);
+    if (it == topics_.end()) return absl::NotFoundError(fmt::format("topic '{}' does not exist", name));
+    info = it->second.info;
+    if (new_total <= info.partitions) {
+      return absl::InvalidArgumentError(fmt::format(
+          "topic '{}' has {} partitions; the new count {} must be larger", name, info.partitions, new_total));
+    }
+    infos = SnapshotInfosLocked();
+  }
+  KEEL_ASSIGN_OR_RETURN(LogConfig config, TopicConfig(name));
+  int32_t old_total = info.partitions;
+  info.partitions = new_total;
+  for (TopicInfo& t : infos) {
+    if (t.name == name) t.partitions = new_total;
+  }
+  KEEL_RETURN_IF_ERROR(PersistMetadata(infos));
+  std::vector<std::shared_ptr<Log>> added;
+  for (int32_t p = old_total; p < new_total; ++p) {
+    KEEL_ASSIGN_OR_RETURN(auto log, OpenPartition(info, p, config));
+    added.push_back(std::move(log));
+  }
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  TopicState& state = topics_.find(name)->second;
+  state.info.partitions = new_total;
+  for (auto& log : added) state.logs.push_back(std::move(log));
+  return absl::OkStatus();
+}
+
+absl::Status PartitionManager::AlterTopicConfig(std::string_view name,
+                                                std::map<std::string, std::string> configs) {
+  KEEL_ASSIGN_OR_RETURN(LogConfig config, options_.default_config.WithOverrides(configs));
+  std::lock_guard<std::mutex> admin(admin_mu_);
+  std::vector<TopicInfo> infos;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (!topics_.count(name)) return absl::NotFoundError(fmt::format("topic '{}' does not exist", name));
+    infos = SnapshotInfosLocked();
+  }
+  for (TopicInfo& t : infos) {
+    if (t.name == name) t.configs = configs;
+  }
+  KEEL_RETURN_IF_ERROR(PersistMetadata(infos));
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  TopicState& state = topics_.find(name)->second;
+  state.info.configs = std::move(configs);
+  for (const auto& log : state.logs) log->UpdateConfig(config);
+  return absl::OkStatus();
+}
+
+std::vector<TopicInfo> PartitionManager::ListTopics() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  return SnapshotInfosLocked();
+}
+
+std::optional<TopicInfo> PartitionManager::FindTopic(std::string_view name) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return std::nullopt;
+  return it->second.info;
+}
+
+std::optional<TopicInfo> PartitionManager::FindTopicById(const Uuid& id) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return std::nullopt;
+  return topics_.find(it->second)->second.info;
+}
+
+absl::StatusOr<LogConfig> PartitionManager::TopicConfig(std::string_view name) const {
+  std::map<std::string, std::string> overrides;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    auto it = topics_.find(name);
+    if (it == topics_.end()) return absl::NotFoundError(fmt::format("topic '{}' does not exist", name));
+    overrides = it->second.info.configs;
+  }
+  return options_.default_config.WithOverrides(overrides);
+}
+
+std::shared_ptr<Log> PartitionManager::GetLog(const TopicPartition& tp) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = topics_.find(tp.topic);
+  if (it == topics_.end()) return nullptr;
+  int32_t p = tp.partition.value;
+  if (p < 0 || p >= int32_t(it->second.logs.size())) return nullptr;
+  return it->second.logs[size_t(p)];
+}
+
+void PartitionManager::SetHighWatermarkObserver(HighWatermarkObserver observer) {
+  std::lock_guard<std::mutex> lock(observer_->mu);
+  observer_->fn = std::move(observer);
+}
+
+void PartitionManager::RetentionLoop() {
+  std::unique_lock<std::mutex> lock(retention_mu_);
+  while (!stopping_) {
+    retention_cv_.wait_for(lock, std::chrono::milliseconds(options_.retention_check_interval_ms));
+    if (stopping_) break;
+    lock.unlock();
+    std::vector<std::shared_ptr<Log>> logs;
+    {
+      std::shared_lock<std::shared_mutex> topics_lock(mu_);
+      for (const auto& [name, state] : topics_) logs.insert(logs.end(), state.logs.begin(), state.logs.end());
+    }
+    int64_t now = options_.clock_ms();
+    for (const auto& log : logs) {
+      auto deleted = log->ApplyRetention(now);
+      if (!deleted.ok()) {
+        logger_->warn("retention of {} failed: {}", log->dir(), deleted.status().ToString());
+      }
+    }
+    lock.lock();
+  }
+}
+
+absl::Status PartitionManager::Shutdown() {
+  std::lock_guard<std::mutex> admin(admin_mu_);
+  {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    if (shut_down_) return absl::OkStatus();
+    shut_down_ = true;
+  }
+  {
+    std::lock_guard<std::mutex> lock(retention_mu_);
+    stopping_ = true;
+  }
+  retention_cv_.notify_all();
+  if (retention_thread_.joinable()) retention_thread_.join();
+  std::vector<std::shared_ptr<Log>> logs;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    for (const auto& [name, state] : topics_) logs.insert(logs.end(), state.logs.begin(), state.logs.end());
+  }
+  absl::Status first;
+  for (const auto& log : logs) {
+    absl::Status s = log->Close();
+    if (!s.ok()) {
+      logger_->error("closing {}: {}", log->dir(), s.ToString());
+      if (first.ok()) first = s;
+    }
+  }
+  flusher_->Stop();
+  logger_->info("partition manager shut down");
+  return first;
+}
+
+}  // namespace keel::partition

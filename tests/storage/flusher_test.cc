@@ -1,0 +1,142 @@
+#include "keel/storage/flusher.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "storage/log_test_util.h"
+
+namespace keel::storage {
+namespace {
+
+using testing::BatchAt;
+
+class FlusherTest : public ::testing::Test, public testing::LogFixture {
+ protected:
+  void SetUp() override { flusher_->Start(); }
+  void TearDown() override { flusher_->Stop(); }
+
+  absl::Status WaitFor(Log& log, Offset last) {
+    std::promise<absl::Status> p;
+    auto f = p.get_future();
+    log.WaitDurable(last, [&p](absl::Status s) { p.set_value(s); });
+    return f.get();
+  }
+
+  std::shared_ptr<Flusher> flusher_ = std::make_shared<Flusher>();
+};
+
+TEST_F(FlusherTest, WaitDurableCompletesAfterFsync) {
+  auto log = *OpenLog({}, flusher_);
+  int syncs_before = fs_.data_syncs;
+  auto r = AppendTemp(*log, BatchAt(3, now_ms));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(WaitFor(*log, r->last_offset).ok());
+  EXPECT_GT(fs_.data_syncs, syncs_before);
+  EXPECT_EQ(log->high_watermark().value, 3);
+  EXPECT_EQ(last_hw_seen, 3);
+}
+
+TEST_F(FlusherTest, WaitDurableOnDurableOffsetRunsInline) {
+  auto log = *OpenLog({}, flusher_);
+  auto r = AppendTemp(*log, BatchAt(1, now_ms));
+  ASSERT_TRUE(WaitFor(*log, r->last_offset).ok());
+  bool ran = false;
+  log->WaitDurable(r->last_offset, [&](absl::Status s) { ran = s.ok(); });
+  EXPECT_TRUE(ran);
+}
+
+TEST_F(FlusherTest, GroupCommitCoversManyAppendsWithFewFsyncs) {
+  auto log = *OpenLog({}, flusher_);
+  // Hold the first fsync until every append below has been written, so the
+  // next round must cover all of them at once.
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<bool> first{true};
+  fs_.before_data_sync = [&] {
+    if (first.exchange(false)) {
+      std::unique_lock<std::mutex> lock(m);
+      cv.wait(lock, [&] { return release; });
+    }
+  };
+  int syncs_before = fs_.data_syncs;
+  constexpr int kThreads = 4, kPerThread = 50;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  std::vector<std::promise<void>> done(kThreads * kPerThread);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto b = BatchAt(1, now_ms, 64, uint32_t(i));
+        auto r = log->Append(b);
+        ASSERT_TRUE(r.ok());
+        log->WaitDurable(r->last_offset, [&, idx = t * kPerThread + i](absl::Status s) {
+          if (s.ok()) ok++;
+          done[size_t(idx)].set_value();
+        });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  {
+    std::lock_guard<std::mutex> lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  for (auto& d : done) d.get_future().wait();
+  EXPECT_EQ(ok, kThreads * kPerThread);
+  EXPECT_EQ(log->high_watermark().value, kThreads * kPerThread);
+  EXPECT_LE(fs_.data_syncs - syncs_before, 3) << "appends were not group-committed";
+}
+
+TEST_F(FlusherTest, FsyncFailureFailsWaitersAndTakesLogOffline) {
+  auto log = *OpenLog({}, flusher_);
+  auto r1 = AppendTemp(*log, BatchAt(1, now_ms));
+  ASSERT_TRUE(WaitFor(*log, r1->last_offset).ok());
+  fs_.fail_data_sync = true;
+  auto r2 = AppendTemp(*log, BatchAt(1, now_ms));
+  ASSERT_TRUE(r2.ok());
+  absl::Status s = WaitFor(*log, r2->last_offset);
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(log->offline());
+  EXPECT_EQ(log->high_watermark().value, 1);
+  fs_.fail_data_sync = false;
+  EXPECT_TRUE(absl::IsUnavailable(AppendTemp(*log, BatchAt(1, now_ms)).status()));
+  EXPECT_FALSE(WaitFor(*log, r2->last_offset).ok());
+  EXPECT_FALSE(log->Flush().ok());
+  EXPECT_EQ(log->high_watermark().value, 1);
+}
+
+TEST_F(FlusherTest, FlushMsAdvancesHighWatermarkAtWriteAndSyncsLater) {
+  LogConfig c;
+  c.flush_ms = 20;
+  auto log = *OpenLog(c, flusher_);
+  int syncs_before = fs_.data_syncs;
+  auto r = AppendTemp(*log, BatchAt(2, now_ms));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(log->high_watermark().value, 2);
+  EXPECT_EQ(last_hw_seen, 2);
+  bool ran = false;
+  log->WaitDurable(r->last_offset, [&](absl::Status s) { ran = s.ok(); });
+  EXPECT_TRUE(ran);
+  for (int i = 0; i < 500 && fs_.data_syncs == syncs_before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(fs_.data_syncs, syncs_before);
+}
+
+TEST_F(FlusherTest, StopRunsFinalRoundForDirtyLogs) {
+  auto log = *OpenLog({}, flusher_);
+  std::atomic<bool> done{false};
+  auto r = AppendTemp(*log, BatchAt(1, now_ms));
+  log->WaitDurable(r->last_offset, [&](absl::Status s) { done = s.ok(); });
+  flusher_->Stop();
+  EXPECT_TRUE(done);
+}
+
+}  // namespace
+}  // namespace keel::storage
