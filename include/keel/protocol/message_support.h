@@ -37,6 +37,14 @@ void AppendDebugValue(std::string* out, const std::vector<uint8_t>& v);
 void AppendDebugValue(std::string* out, const Uuid& v);
 void AppendDebugValue(std::string* out, const RecordsRef& v);
 
+// Forward declarations so the templates below can find each other.
+template <typename T>
+void AppendDebugValue(std::string* out, const std::optional<T>& v);
+template <typename T>
+  requires(!std::same_as<T, uint8_t>)
+void AppendDebugValue(std::string* out, const std::vector<T>& v);
+void AppendDebugValue(std::string* out, const std::vector<RawTaggedField>& v);
+
 template <std::integral T>
   requires(!std::same_as<T, bool>)
 void AppendDebugValue(std::string* out, T v) {
