@@ -1,0 +1,301 @@
+// GroupCoordinator: Kafka's classic consumer-group protocol and committed
+// offsets for every group of this broker.
+//
+// Event sourcing. What must survive a restart (committed offsets, each
+// completed generation's members and assignments, deletions) is written as
+// records (group_records.h) to the group's partition of __consumer_offsets
+// through a CoordinatorLog. A request first validates against the in-memory
+// state and produces records; only when the log reports them durable does
+// Replay() apply them and the caller get its answer. On start-up the loader
+// feeds every stored record through the same Replay() and then calls
+// FinishLoading(). Replays of one partition apply in log order.
+// Membership during a rebalance (who joined, pending callbacks, deadlines) is
+// transient, as in Kafka, and lives only in memory.
+//
+// Group states: Empty, PreparingRebalance, CompletingRebalance, Stable, Dead.
+// JoinGroup and SyncGroup answer later (when the rebalance completes): their
+// `done` callbacks run on whatever thread completes them (a request thread,
+// the Tick() caller or the log's durability thread) and must be quick (post).
+// Callbacks are never run with the coordinator's lock held.
+//
+// Time: the injected Clock; the owner calls Tick() periodically (e.g. every
+// 100-500 ms) to expire sessions, end rebalances, time out syncs and expire
+// offsets. Nothing here starts threads or timers.
+//
+// Thread-safety: every public method is thread-safe (one mutex).
+// Lifetime: the Clock and CoordinatorLog must outlive this object, and the
+// log must complete or fail every WaitDurable before this is destroyed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "keel/common/types.h"
+#include "keel/coordinator/clock.h"
+#include "keel/coordinator/coordinator_log.h"
+#include "keel/coordinator/group_error.h"
+#include "keel/coordinator/group_records.h"
+
+namespace keel::coordinator {
+
+using Bytes = std::vector<uint8_t>;
+
+enum class GroupState { kEmpty, kPreparingRebalance, kCompletingRebalance, kStable, kDead };
+// "Empty", "PreparingRebalance", ... as Kafka names them.
+std::string_view GroupStateName(GroupState s);
+
+struct GroupCoordinatorConfig {
+  int64_t initial_rebalance_delay_ms = 3000;  // group.initial.rebalance.delay.ms
+  int64_t min_session_timeout_ms = 6000;      // group.min.session.timeout.ms
+  int64_t max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
+  int64_t offsets_retention_ms = 7LL * 24 * 3600 * 1000;  // offsets.retention.minutes
+  int64_t offsets_retention_check_interval_ms = 600000;  // offsets.retention.check.interval.ms
+  int32_t offset_metadata_max_bytes = 4096;   // offset.metadata.max.bytes
+};
+
+struct Protocol {
+  std::string name;
+  Bytes metadata;
+};
+
+struct JoinRequest {
+  std::string group_id;
+  std::string member_id;                   // empty on the first join
+  std::optional<std::string> instance_id;  // group.instance.id (v5+)
+  std::string protocol_type;
+  std::vector<Protocol> protocols;
+  int32_t session_timeout_ms = 0;
+  int32_t rebalance_timeout_ms = -1;       // -1 (v0): the session timeout
+  std::string client_id;
+  std::string client_host;
+  bool require_known_member_id = false;    // v4+: MEMBER_ID_REQUIRED first
+  bool supports_skip_assignment = false;   // v9+
+};
+
+struct JoinMember {
+  std::string member_id;
+  std::optional<std::string> instance_id;
+  Bytes metadata;
+};
+
+struct JoinResult {
+  GroupError error = GroupError::kNone;
+  int32_t generation = -1;
+  std::optional<std::string> protocol_type;
+  std::optional<std::string> protocol_name;
+  std::string leader;
+  bool skip_assignment = false;
+  std::string member_id;
+  std::vector<JoinMember> members;  // the leader's view (empty for followers)
+};
+
+struct SyncRequest {
+  std::string group_id;
+  int32_t generation = -1;
+  std::string member_id;
+  std::optional<std::string> instance_id;
+  std::optional<std::string> protocol_type;  // v5+, checked if set
+  std::optional<std::string> protocol_name;  // v5+, checked if set
+  std::vector<std::pair<std::string, Bytes>> assignments;  // leader only
+};
+
+struct SyncResult {
+  GroupError error = GroupError::kNone;
+  std::optional<std::string> protocol_type;
+  std::optional<std::string> protocol_name;
+  Bytes assignment;
+};
+
+struct MemberIdentity {
+  std::string member_id;
+  std::optional<std::string> instance_id;
+};
+
+struct LeaveResult {
+  GroupError error = GroupError::kNone;    // group-level
+  std::vector<GroupError> members;         // one per requested member
+};
+
+struct OffsetCommitRequest {
+  struct Partition {
+    TopicPartition tp;
+    Offset offset{-1};
+    int32_t leader_epoch = -1;
+    std::optional<std::string> metadata;
+  };
+  std::string group_id;
+  int32_t generation = -1;                 // -1: simple (standalone) commit
+  std::string member_id;
+  std::optional<std::string> instance_id;
+  int64_t retention_ms = -1;               // v2-4 retention_time_ms
+  std::vector<Partition> partitions;
+};
+
+struct FetchedOffset {
+  TopicPartition tp;
+  Offset offset{-1};
+  int32_t leader_epoch = -1;
+  std::string metadata;
+  GroupError error = GroupError::kNone;
+};
+
+struct OffsetFetchResult {
+  GroupError error = GroupError::kNone;
+  std::vector<FetchedOffset> offsets;
+};
+
+struct MemberDescription {
+  std::string member_id;
+  std::optional<std::string> instance_id;
+  std::string client_id;
+  std::string client_host;
+  Bytes metadata;    // Stable groups only: metadata of the chosen protocol
+  Bytes assignment;  // Stable groups only
+};
+
+struct GroupDescription {
+  GroupError error = GroupError::kNone;
+  std::string group_id;
+  std::string state;         // "Dead" for an unknown group
+  std::string protocol_type;
+  std::string protocol;      // chosen protocol, Stable groups only
+  std::vector<MemberDescription> members;
+};
+
+struct GroupListing {
+  std::string group_id;
+  std::string protocol_type;
+  std::string state;
+};
+
+class GroupCoordinator {
+ public:
+  using MemberIdGenerator = std::function<std::string(const std::string& client_id)>;
+
+  // `log` and `clock` are not owned. `member_ids` defaults to
+  // "<client_id>-<random UUID>" as Kafka forms them.
+  GroupCoordinator(GroupCoordinatorConfig config, CoordinatorLog* log, const Clock* clock,
+                   MemberIdGenerator member_ids = nullptr);
+  ~GroupCoordinator();
+  GroupCoordinator(const GroupCoordinator&) = delete;
+  GroupCoordinator& operator=(const GroupCoordinator&) = delete;
+
+  // ---- loading ----
+  // Applies one stored record (start-up replay). Unknown record types are
+  // skipped (Ok); malformed ones return DataLoss and change nothing.
+  absl::Status ReplayStored(std::span<const uint8_t> key,
+                            std::optional<std::span<const uint8_t>> value);
+  // Ends loading: loaded groups with members become Stable with fresh
+  // session deadlines; groups without members are Empty.
+  void FinishLoading();
+
+  // ---- classic group protocol ----
+  void Join(JoinRequest request, absl::AnyInvocable<void(JoinResult)> done);
+  void Sync(SyncRequest request, absl::AnyInvocable<void(SyncResult)> done);
+  GroupError Heartbeat(const std::string& group_id, int32_t generation,
+                       const std::string& member_id,
+                       const std::optional<std::string>& instance_id);
+  LeaveResult Leave(const std::string& group_id, const std::vector<MemberIdentity>& members);
+
+  // ---- offsets ----
+  // `done` receives one error per request partition, in order, after the
+  // records are durable (or failed).
+  void CommitOffsets(OffsetCommitRequest request,
+                     absl::AnyInvocable<void(std::vector<GroupError>)> done);
+  // `partitions` nullopt: every committed offset of the group. Unknown
+  // partitions (or groups) report offset -1 and no error, as Kafka does.
+  OffsetFetchResult FetchOffsets(const std::string& group_id,
+                                 const std::optional<std::vector<TopicPartition>>& partitions);
+  // `done(group error, per-partition errors)` after the tombstones are durable.
+  void DeleteOffsets(const std::string& group_id, std::vector<TopicPartition> partitions,
+                     absl::AnyInvocable<void(GroupError, std::vector<GroupError>)> done);
+  // `done(per-group errors)`, after the tombstones are durable.
+  void DeleteGroups(std::vector<std::string> group_ids,
+                    absl::AnyInvocable<void(std::vector<GroupError>)> done);
+
+  // ---- admin views ----
+  GroupDescription Describe(const std::string& group_id) const;
+  // All groups, or only those whose state matches one of `states`
+  // (case-insensitive) when it is non-empty.
+  std::vector<GroupListing> List(const std::vector<std::string>& states) const;
+
+  // ---- time ----
+  // Expires sessions and pending members, completes timed-out rebalances and
+  // syncs, and (every offsets_retention_check_interval_ms) writes tombstones
+  // for expired offsets of empty groups and deletes empty groups without
+  // offsets.
+  void Tick();
+
+  // ---- introspection (tests, metrics) ----
+  std::optional<GroupState> StateOf(const std::string& group_id) const;
+  std::optional<int32_t> GenerationOf(const std::string& group_id) const;
+  std::vector<std::string> MembersOf(const std::string& group_id) const;
+  std::optional<std::string> LeaderOf(const std::string& group_id) const;
+  size_t group_count() const;
+
+  struct Group;   // defined in the .cc
+  struct Member;  // defined in the .cc
+
+ private:
+  struct Deferred;
+  struct PendingWrite;
+  using DurableCallback = absl::AnyInvocable<void(absl::Status, Deferred&)>;
+
+  Group* FindGroup(std::string_view id) const;
+  Group& GetOrCreateGroup(const std::string& id);
+  int32_t PartitionOf(std::string_view group_id) const;
+  void RunDeferred(Deferred& d);
+  void SetState(Group& g, GroupState s);
+
+  void JoinUnknownMember(Group& g, JoinRequest& req, absl::AnyInvocable<void(JoinResult)> done,
+                         Deferred& d);
+  void JoinKnownMember(Group& g, JoinRequest& req, absl::AnyInvocable<void(JoinResult)> done,
+                       Deferred& d);
+  void AddMemberAndRebalance(Group& g, JoinRequest& req, std::string member_id,
+                             absl::AnyInvocable<void(JoinResult)> done, Deferred& d);
+  void UpdateMember(Member& m, JoinRequest& req, absl::AnyInvocable<void(JoinResult)> done,
+                    Deferred& d);
+  void UpdateStaticMember(Group& g, JoinRequest& req, const std::string& old_id,
+                          std::string new_id, absl::AnyInvocable<void(JoinResult)> done,
+                          Deferred& d);
+  void MaybePrepareRebalance(Group& g, Deferred& d);
+  void PrepareRebalance(Group& g, Deferred& d);
+  void MaybeCompleteJoin(Group& g, Deferred& d);
+  void CompleteJoin(Group& g, Deferred& d);
+  void RemoveMember(Group& g, const std::string& member_id, GroupError reply_error, Deferred& d);
+  void RemoveMemberAndUpdate(Group& g, const std::string& member_id, GroupError reply_error,
+                             Deferred& d);
+  void StoreGroup(Group& g, DurableCallback on_durable, Deferred& d);
+  void ResetAndReplySyncs(Group& g, GroupError error, Deferred& d);
+  void ExpireOffsets(int64_t now, Deferred& d);
+
+  // Appends `records` to `partition`; `on_durable` runs under the lock once
+  // they are durable and replayed (or with the error, nothing replayed).
+  void Write(int32_t partition, std::vector<CoordinatorRecord> records,
+             DurableCallback on_durable, Deferred& d);
+  void OnDurable(int32_t partition, int64_t last_offset, absl::Status status);
+  void ReplayLocked(DecodedRecord record, bool loading);
+
+  const GroupCoordinatorConfig config_;
+  CoordinatorLog* const log_;
+  const Clock* const clock_;
+  MemberIdGenerator member_ids_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Group>, std::less<>> groups_;
+  std::map<int32_t, std::vector<std::unique_ptr<PendingWrite>>> pending_;  // by partition, log order
+  int64_t next_retention_check_ms_ = 0;
+};
+
+}  // namespace keel::coordinator
