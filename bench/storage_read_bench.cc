@@ -3,6 +3,7 @@
 // index, and raw OffsetIndex lookups.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <random>
 
 #include "keel/storage/file_system.h"
@@ -26,10 +27,13 @@ struct FilledLog {
     o.dir = dir.str() + "/bench-0";
     o.topic_partition = TopicPartition{"bench", PartitionId(0)};
     o.config.segment_bytes = 64 << 20;
+    o.config.max_message_bytes = 8 << 20;
     o.fs = fs.get();
     log = *Log::Open(std::move(o));
     auto batch = testutil::BuildSimpleBatch(4, batch_bytes / 4, 3);
-    for (size_t written = 0; written < total_bytes; written += batch.size()) (void)log->Append(batch);
+    for (size_t written = 0; written < total_bytes; written += batch.size()) {
+      if (!log->Append(batch).ok()) std::abort();
+    }
     (void)log->Flush();
     end = log->high_watermark().value;
   }

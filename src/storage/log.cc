@@ -390,7 +390,9 @@ absl::StatusOr<ReadResult> Log::Read(Offset start_offset, size_t max_bytes, Offs
     const View& v = views[i];
     uint64_t pos = i == 0 ? v.segment->LookupPosition(start).position : 0;
     ScanOptions scan;
-    scan.chunk_bytes = 64 * 1024;
+    // Small fetches and offset lookups need only the bytes up to the next
+    // index entry; large fetches read headers in 64 KiB chunks.
+    scan.chunk_bytes = std::clamp<size_t>(max_bytes + 4096, 8 * 1024, 64 * 1024);
     const auto& file = v.segment->file();
     KEEL_ASSIGN_OR_RETURN(
         ScanResult r, ScanBatches(*file, pos, v.end, scan, [&](const BatchHeader& h, uint64_t at) {
