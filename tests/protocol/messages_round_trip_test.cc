@@ -120,7 +120,20 @@ TEST(MessagesRoundTripTest, TaggedFieldEqualToDefaultIsOmitted) {
   EXPECT_EQ(bytes.back(), 0);  // empty top-level tag section
 }
 
-TEST(MessagesRoundTripTest, DebugStringMasksSensitiveFieldsAndHidesPayloads) {
+TEST(MessagesRoundTripTest, DebugStringMasksSensitiveFields) {
+  SaslAuthenticateRequest req;
+  req.auth_bytes = {'s', 'e', 'c', 'r', 'e', 't'};
+  std::string text = req.DebugString();
+  EXPECT_NE(text.find("auth_bytes=****"), std::string::npos) << text;
+  SaslAuthenticateResponse resp;
+  resp.error_message = "bad password";
+  resp.auth_bytes = {1, 2, 3};
+  text = fmt::format("{}", resp);
+  EXPECT_NE(text.find("auth_bytes=****"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"bad password\""), std::string::npos) << text;
+}
+
+TEST(MessagesRoundTripTest, DebugStringHidesPayloads) {
   std::vector<uint8_t> records = {1, 2, 3};
   ProduceRequest req;
   req.topic_data.emplace_back().partition_data.emplace_back().records = RecordsRef{records, false};
