@@ -1,0 +1,44 @@
+#include "offset_delete.h"
+
+#include "join_group.h"
+
+namespace keel::server {
+
+Task<Reply<OffsetDeleteHandler::Response>> OffsetDeleteHandler::Handle(Call& call,
+                                                                       Request& request) {
+  Response resp;
+  coordinator::GroupCoordinator* groups = call.broker.groups;
+  if (!groups) {
+    resp.error_code = int16_t(ErrorCode::COORDINATOR_NOT_AVAILABLE);
+    co_return Reply<Response>{std::move(resp)};
+  }
+  std::vector<TopicPartition> partitions;
+  for (const auto& t : request.topics)
+    for (const auto& p : t.partitions) partitions.push_back(TopicPartition{t.name, p.partition_index});
+  using Result = std::pair<coordinator::GroupError, std::vector<coordinator::GroupError>>;
+  Result r = co_await AwaitGroupCallback<Result>(
+      call.broker.storage_pool,
+      [groups, group = request.group_id, partitions](absl::AnyInvocable<void(Result)> cb) mutable {
+        groups->DeleteOffsets(group, std::move(partitions),
+                              [cb = std::move(cb)](coordinator::GroupError top,
+                                                   std::vector<coordinator::GroupError> per) mutable {
+                                cb(Result{top, std::move(per)});
+                              });
+      });
+  resp.error_code = WireError(r.first);
+  if (r.first != coordinator::GroupError::kNone) co_return Reply<Response>{std::move(resp)};
+  size_t i = 0;
+  for (const auto& t : request.topics) {
+    auto& tout = resp.topics.emplace_back();
+    tout.name = t.name;
+    for (const auto& p : t.partitions) {
+      auto& pout = tout.partitions.emplace_back();
+      pout.partition_index = p.partition_index;
+      pout.error_code = i < r.second.size() ? WireError(r.second[i]) : 0;
+      ++i;
+    }
+  }
+  co_return Reply<Response>{std::move(resp)};
+}
+
+}  // namespace keel::server

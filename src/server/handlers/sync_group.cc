@@ -1,0 +1,34 @@
+#include "sync_group.h"
+
+#include "join_group.h"
+
+namespace keel::server {
+
+Task<Reply<SyncGroupHandler::Response>> SyncGroupHandler::Handle(Call& call, Request& request) {
+  Response resp;
+  coordinator::GroupCoordinator* groups = call.broker.groups;
+  if (!groups) {
+    resp.error_code = int16_t(ErrorCode::COORDINATOR_NOT_AVAILABLE);
+    co_return Reply<Response>{std::move(resp)};
+  }
+  coordinator::SyncRequest req;
+  req.group_id = request.group_id;
+  req.generation = request.generation_id.value;
+  req.member_id = request.member_id;
+  req.instance_id = request.group_instance_id;
+  req.protocol_type = request.protocol_type;  // v5+
+  req.protocol_name = request.protocol_name;
+  for (auto& a : request.assignments) req.assignments.emplace_back(a.member_id, std::move(a.assignment));
+  coordinator::SyncResult r = co_await AwaitGroupCallback<coordinator::SyncResult>(
+      call.broker.storage_pool,
+      [groups, req = std::move(req)](absl::AnyInvocable<void(coordinator::SyncResult)> cb) mutable {
+        groups->Sync(std::move(req), std::move(cb));
+      });
+  resp.error_code = WireError(r.error);
+  resp.protocol_type = r.protocol_type;
+  resp.protocol_name = r.protocol_name;
+  resp.assignment = std::move(r.assignment);
+  co_return Reply<Response>{std::move(resp)};
+}
+
+}  // namespace keel::server
