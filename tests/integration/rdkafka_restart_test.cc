@@ -22,8 +22,7 @@ class RdkafkaRestartTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_OK(broker_.Start());
     ASSERT_OK_AND_ASSIGN(auto admin, Admin::Create(broker_.bootstrap()));
-    ASSERT_OK_AND_ASSIGN(rd_kafka_resp_err_t err,
-                         admin->CreateTopic("durable", kPartitions, {{"retention.ms", "-1"}}));
+    ASSERT_OK_AND_ASSIGN(rd_kafka_resp_err_t err, admin->CreateTopic("durable", kPartitions));
     ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2name(err);
     ASSERT_OK(WaitForTopic(admin->handle(), "durable", kPartitions, kTimeout));
   }
@@ -95,11 +94,18 @@ TEST_F(RdkafkaRestartTest, CrashRestartKeepsAcknowledgedRecords) {
 }
 
 TEST_F(RdkafkaRestartTest, TopicsAndConfigsSurviveRestart) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto admin, Admin::Create(broker_.bootstrap()));
+    ASSERT_OK_AND_ASSIGN(rd_kafka_resp_err_t err,
+                         admin->CreateTopic("configured", 3, {{"retention.ms", "-1"}}));
+    ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2name(err);
+  }
   ASSERT_OK(broker_.Kill());
   ASSERT_OK(broker_.Restart());
   ASSERT_OK_AND_ASSIGN(auto admin, Admin::Create(broker_.bootstrap()));
   ASSERT_OK(WaitForTopic(admin->handle(), "durable", kPartitions, kTimeout));
-  ASSERT_OK_AND_ASSIGN(auto configs, admin->DescribeTopicConfigs("durable"));
+  ASSERT_OK(WaitForTopic(admin->handle(), "configured", 3, kTimeout));
+  ASSERT_OK_AND_ASSIGN(auto configs, admin->DescribeTopicConfigs("configured"));
   EXPECT_EQ(configs["retention.ms"], "-1");
 }
 

@@ -7,6 +7,7 @@ The broker's stdout+stderr go to keel.log in the temp dir; log_tail() returns
 its end for failure messages. Not thread-safe.
 """
 
+import ctypes
 import os
 import shutil
 import signal
@@ -47,7 +48,8 @@ class KeelBroker:
         for key, value in sorted(settings.items()):
             args += ["--set", "%s=%s" % (key, value)]
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                     preexec_fn=_die_with_parent)
         log.close()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -114,6 +116,11 @@ class KeelBroker:
             key, lo, hi = struct.unpack_from(">hhh", body, 10 + 6 * i)
             out[key] = (lo, hi)
         return out
+
+
+def _die_with_parent():
+    # PR_SET_PDEATHSIG(SIGKILL): keel dies with the test (e.g. on a CTest timeout).
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def _recv_exact(sock, n):
