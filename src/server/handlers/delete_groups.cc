@@ -11,12 +11,13 @@ Task<Reply<DeleteGroupsHandler::Response>> DeleteGroupsHandler::Handle(Call& cal
   std::vector<coordinator::GroupError> errors(request.groups_names.size(),
                                               coordinator::GroupError::kCoordinatorNotAvailable);
   if (groups && !request.groups_names.empty()) {
+    auto ids = std::make_shared<std::vector<std::string>>(request.groups_names);
+    std::function<void(absl::AnyInvocable<void(std::vector<coordinator::GroupError>)>)> start =
+        [groups, ids](absl::AnyInvocable<void(std::vector<coordinator::GroupError>)> cb) {
+          groups->DeleteGroups(*ids, std::move(cb));
+        };
     errors = co_await AwaitGroupCallback<std::vector<coordinator::GroupError>>(
-        call.broker.storage_pool,
-        [groups, ids = request.groups_names](
-            absl::AnyInvocable<void(std::vector<coordinator::GroupError>)> cb) mutable {
-          groups->DeleteGroups(std::move(ids), std::move(cb));
-        });
+        call.broker.storage_pool, start);
   }
   for (size_t i = 0; i < request.groups_names.size(); ++i) {
     auto& out = resp.results.emplace_back();

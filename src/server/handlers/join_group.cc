@@ -34,11 +34,13 @@ Task<Reply<JoinGroupHandler::Response>> JoinGroupHandler::Handle(Call& call, Req
   req.require_known_member_id = call.version() >= 4;
   req.supports_skip_assignment = call.version() >= 9;
 
-  coordinator::JoinResult r = co_await AwaitGroupCallback<coordinator::JoinResult>(
-      call.broker.storage_pool,
-      [groups, req = std::move(req)](absl::AnyInvocable<void(coordinator::JoinResult)> cb) mutable {
-        groups->Join(std::move(req), std::move(cb));
-      });
+  auto shared = std::make_shared<coordinator::JoinRequest>(std::move(req));
+  std::function<void(absl::AnyInvocable<void(coordinator::JoinResult)>)> start =
+      [groups, shared](absl::AnyInvocable<void(coordinator::JoinResult)> cb) {
+        groups->Join(*shared, std::move(cb));
+      };
+  coordinator::JoinResult r =
+      co_await AwaitGroupCallback<coordinator::JoinResult>(call.broker.storage_pool, start);
   resp.error_code = WireError(r.error);
   resp.generation_id = GenerationId(r.generation);
   resp.member_id = r.member_id;

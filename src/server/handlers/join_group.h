@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -38,9 +39,14 @@ std::string ClientHost(const Call& call);
 // Runs `start(callback)` on the storage pool (coordinator writes do file
 // I/O) and suspends the calling coroutine, without blocking a thread, until
 // the coordinator invokes the callback from whichever thread completes it.
+//
+// `start` is passed as a named, copyable std::function (not a temporary built
+// inside the co_await expression): GCC 12 mishandles the lifetime of
+// non-trivial temporaries in co_await operands. Capture request data by
+// shared_ptr.
 template <typename T>
 Task<T> AwaitGroupCallback(net::thread_pool& pool,
-                           absl::AnyInvocable<void(absl::AnyInvocable<void(T)>)> start) {
+                           std::function<void(absl::AnyInvocable<void(T)>)> start) {
   struct State {
     explicit State(net::any_io_executor ex) : timer(ex) {}
     net::steady_timer timer;
@@ -49,7 +55,7 @@ Task<T> AwaitGroupCallback(net::thread_pool& pool,
   };
   auto ex = co_await net::this_coro::executor;
   auto state = std::make_shared<State>(ex);
-  net::post(pool, [state, start = std::move(start)]() mutable {
+  net::post(pool, [state, start]() {
     start([state](T value) {
       {
         std::lock_guard lock(state->mu);

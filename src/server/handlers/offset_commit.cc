@@ -40,12 +40,13 @@ Task<Reply<OffsetCommitHandler::Response>> OffsetCommitHandler::Handle(Call& cal
     for (auto& p : t.partitions)
       if (p.error_code == 0) slots.push_back(&p.error_code);
   if (!req.partitions.empty()) {
+    auto shared = std::make_shared<coordinator::OffsetCommitRequest>(std::move(req));
+    std::function<void(absl::AnyInvocable<void(std::vector<coordinator::GroupError>)>)> start =
+        [groups, shared](absl::AnyInvocable<void(std::vector<coordinator::GroupError>)> cb) {
+          groups->CommitOffsets(*shared, std::move(cb));
+        };
     auto errors = co_await AwaitGroupCallback<std::vector<coordinator::GroupError>>(
-        call.broker.storage_pool,
-        [groups, req = std::move(req)](
-            absl::AnyInvocable<void(std::vector<coordinator::GroupError>)> cb) mutable {
-          groups->CommitOffsets(std::move(req), std::move(cb));
-        });
+        call.broker.storage_pool, start);
     for (size_t i = 0; i < slots.size() && i < errors.size(); ++i) *slots[i] = WireError(errors[i]);
   }
   co_return Reply<Response>{std::move(resp)};

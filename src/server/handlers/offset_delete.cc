@@ -16,15 +16,17 @@ Task<Reply<OffsetDeleteHandler::Response>> OffsetDeleteHandler::Handle(Call& cal
   for (const auto& t : request.topics)
     for (const auto& p : t.partitions) partitions.push_back(TopicPartition{t.name, p.partition_index});
   using Result = std::pair<coordinator::GroupError, std::vector<coordinator::GroupError>>;
-  Result r = co_await AwaitGroupCallback<Result>(
-      call.broker.storage_pool,
-      [groups, group = request.group_id, partitions](absl::AnyInvocable<void(Result)> cb) mutable {
-        groups->DeleteOffsets(group, std::move(partitions),
+  auto shared = std::make_shared<std::pair<std::string, std::vector<TopicPartition>>>(
+      request.group_id, std::move(partitions));
+  std::function<void(absl::AnyInvocable<void(Result)>)> start =
+      [groups, shared](absl::AnyInvocable<void(Result)> cb) {
+        groups->DeleteOffsets(shared->first, shared->second,
                               [cb = std::move(cb)](coordinator::GroupError top,
                                                    std::vector<coordinator::GroupError> per) mutable {
                                 cb(Result{top, std::move(per)});
                               });
-      });
+      };
+  Result r = co_await AwaitGroupCallback<Result>(call.broker.storage_pool, start);
   resp.error_code = WireError(r.first);
   if (r.first != coordinator::GroupError::kNone) co_return Reply<Response>{std::move(resp)};
   size_t i = 0;

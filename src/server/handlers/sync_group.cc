@@ -19,11 +19,13 @@ Task<Reply<SyncGroupHandler::Response>> SyncGroupHandler::Handle(Call& call, Req
   req.protocol_type = request.protocol_type;  // v5+
   req.protocol_name = request.protocol_name;
   for (auto& a : request.assignments) req.assignments.emplace_back(a.member_id, std::move(a.assignment));
-  coordinator::SyncResult r = co_await AwaitGroupCallback<coordinator::SyncResult>(
-      call.broker.storage_pool,
-      [groups, req = std::move(req)](absl::AnyInvocable<void(coordinator::SyncResult)> cb) mutable {
-        groups->Sync(std::move(req), std::move(cb));
-      });
+  auto shared = std::make_shared<coordinator::SyncRequest>(std::move(req));
+  std::function<void(absl::AnyInvocable<void(coordinator::SyncResult)>)> start =
+      [groups, shared](absl::AnyInvocable<void(coordinator::SyncResult)> cb) {
+        groups->Sync(*shared, std::move(cb));
+      };
+  coordinator::SyncResult r =
+      co_await AwaitGroupCallback<coordinator::SyncResult>(call.broker.storage_pool, start);
   resp.error_code = WireError(r.error);
   resp.protocol_type = r.protocol_type;
   resp.protocol_name = r.protocol_name;
