@@ -1,0 +1,38 @@
+// Everything a request handler may use: configuration, the partition manager,
+// the storage thread pool, long-poll waiters and id allocators. Owned by the
+// app's Broker; handlers hold a reference for the duration of one request.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "keel/config/broker_config.h"
+#include "keel/partition/partition_manager.h"
+#include "keel/server/net.h"
+#include "keel/server/watermark_waiters.h"
+#include "keel/storage/log_config.h"
+
+namespace keel::coordinator {
+class GroupCoordinator;
+}  // namespace keel::coordinator
+
+namespace keel::server {
+
+class ProducerIdAllocator;
+
+struct BrokerContext {
+  const config::BrokerConfig& config;
+  partition::PartitionManager& partitions;
+  // Blocking storage work (appends, reads) runs here, never on I/O threads.
+  net::thread_pool& storage_pool;
+  WatermarkWaiters& watermark_waiters;
+  ProducerIdAllocator& producer_ids;
+  // Topic config defaults from the broker config, for new topics.
+  storage::LogConfig default_log_config;
+  // The consumer-group coordinator; null until the app wires one (group
+  // APIs then answer COORDINATOR_NOT_AVAILABLE). Owned by the app.
+  coordinator::GroupCoordinator* groups = nullptr;
+};
+
+}  // namespace keel::server

@@ -1,0 +1,61 @@
+// Wires one Keel broker together: storage (partition manager), the request
+// handlers and the network front end, from a BrokerConfig.
+//
+// Start() opens (and if needed recovers) every log, then starts listening.
+// Stop() stops accepting, closes connections, flushes every log and writes
+// the clean-shutdown markers. Owned by main(); not copyable.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "keel/config/broker_config.h"
+#include "keel/coordinator/clock.h"
+#include "keel/coordinator/group_coordinator.h"
+#include "keel/coordinator/partition_coordinator_log.h"
+#include "keel/partition/partition_manager.h"
+#include "keel/server/broker_context.h"
+#include "keel/server/dispatcher.h"
+#include "keel/server/producer_id_allocator.h"
+#include "keel/server/server.h"
+#include "keel/server/watermark_waiters.h"
+#include "keel/storage/file_system.h"
+
+namespace keel::app {
+
+class Broker {
+ public:
+  explicit Broker(config::BrokerConfig config);
+  ~Broker();
+
+  absl::Status Start();
+  void Stop();
+  std::vector<config::ListenerSpec> bound_listeners() const;
+
+ private:
+  config::BrokerConfig config_;
+  std::unique_ptr<storage::FileSystem> fs_;
+  std::unique_ptr<partition::PartitionManager> partitions_;
+  std::unique_ptr<server::ProducerIdAllocator> producer_ids_;
+  server::WatermarkWaiters waiters_;
+  std::unique_ptr<server::net::thread_pool> storage_pool_;
+  std::unique_ptr<server::BrokerContext> context_;
+  std::unique_ptr<server::Dispatcher> dispatcher_;
+  std::unique_ptr<server::Server> server_;
+  // Consumer groups: records in __consumer_offsets, timers driven by a ticker
+  // thread that calls GroupCoordinator::Tick().
+  coordinator::SystemClock group_clock_;
+  std::unique_ptr<coordinator::PartitionCoordinatorLog> offsets_log_;
+  std::unique_ptr<coordinator::GroupCoordinator> groups_;
+  std::thread group_ticker_;
+  std::mutex ticker_mu_;
+  std::condition_variable ticker_cv_;
+  bool ticker_stop_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace keel::app

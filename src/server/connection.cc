@@ -1,0 +1,194 @@
+#include "keel/server/connection.h"
+
+#include "keel/common/coding.h"
+#include "keel/common/logging.h"
+#include "keel/server/connection_manager.h"
+
+namespace keel::server {
+namespace {
+
+// Smallest valid request: api_key(2) api_version(2) correlation_id(4) client_id length(2).
+constexpr int32_t kMinFrameSize = 10;
+// Responses gathered into one write, at most this many bytes (beyond the first).
+constexpr size_t kMaxGatherBytes = 1 << 20;
+
+std::shared_ptr<spdlog::logger> NetLog() { return ModuleLogger("net"); }
+
+void LogIfThrew(std::exception_ptr e, uint64_t id) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    NetLog()->error("conn={} coroutine ended with exception: {}", id, ex.what());
+  } catch (...) {
+    NetLog()->error("conn={} coroutine ended with unknown exception", id);
+  }
+}
+
+}  // namespace
+
+Connection::Connection(tcp::socket socket, uint64_t id, ConnectionOptions options,
+                       RequestProcessor& processor, ConnectionManager& manager)
+    : socket_(std::move(socket)),
+      strand_(net::make_strand(socket_.get_executor())),
+      id_(id),
+      options_(std::move(options)),
+      processor_(processor),
+      manager_(manager),
+      write_wakeup_(strand_),
+      read_wakeup_(strand_),
+      idle_timer_(strand_),
+      last_activity_(std::chrono::steady_clock::now()) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  peer_ = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  socket_.set_option(tcp::no_delay(true), ec);
+}
+
+void Connection::Start() {
+  auto self = shared_from_this();
+  uint64_t id = id_;
+  net::co_spawn(strand_, ReadLoop(), [id](std::exception_ptr e) { LogIfThrew(e, id); });
+  net::co_spawn(strand_, WriteLoop(), [id](std::exception_ptr e) { LogIfThrew(e, id); });
+  net::co_spawn(strand_, IdleWatch(), [id](std::exception_ptr e) { LogIfThrew(e, id); });
+}
+
+void Connection::Stop() {
+  net::post(strand_, [self = shared_from_this()] { self->Close("server stopping"); });
+}
+
+void Connection::Close(const char* reason) {
+  if (closed_) return;
+  closed_ = true;
+  NetLog()->debug("conn={} peer={} closed: {}", id_, peer_, reason);
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  write_wakeup_.cancel();
+  read_wakeup_.cancel();
+  idle_timer_.cancel();
+  manager_.Remove(id_);
+}
+
+Task<void> Connection::ReadLoop() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    while (inflight_ >= options_.max_inflight && !closed_) {
+      read_wakeup_.expires_at(net::steady_timer::time_point::max());
+      co_await read_wakeup_.async_wait(use_tuple);
+    }
+    if (closed_) break;
+    uint8_t size_buf[4];
+    auto [ec, n] = co_await net::async_read(socket_, net::buffer(size_buf), use_tuple);
+    if (ec) {
+      Close(ec == net::error::eof ? "client closed" : "read error");
+      break;
+    }
+    int32_t size = int32_t(coding::LoadBE32(size_buf));
+    if (size < kMinFrameSize || int64_t(size) > options_.max_request_bytes) {
+      NetLog()->warn(
+          "conn={} peer={} sent a frame of {} bytes (allowed {}..{}, socket.request.max.bytes); "
+          "closing the connection",
+          id_, peer_, size, kMinFrameSize, options_.max_request_bytes);
+      Close("bad frame size");
+      break;
+    }
+    auto frame = std::make_shared<std::vector<uint8_t>>(size_t(size));
+    auto [ec2, n2] = co_await net::async_read(socket_, net::buffer(*frame), use_tuple);
+    if (ec2) {
+      Close(ec2 == net::error::eof ? "client closed mid-frame" : "read error mid-frame");
+      break;
+    }
+    last_activity_ = std::chrono::steady_clock::now();
+    uint64_t seq = next_seq_++;
+    ++inflight_;
+    RequestContext ctx{id_, peer_, options_.listener_name, std::move(frame)};
+    uint64_t id = id_;
+    net::co_spawn(strand_, Run(seq, std::move(ctx)),
+                  [id](std::exception_ptr e) { LogIfThrew(e, id); });
+  }
+}
+
+Task<void> Connection::Run(uint64_t seq, RequestContext ctx) {
+  auto self = shared_from_this();
+  ProcessResult result;
+  try {
+    result = co_await processor_.Process(std::move(ctx));
+  } catch (const std::exception& e) {
+    NetLog()->error("conn={} peer={} request failed with exception: {}", id_, peer_, e.what());
+    result = ProcessResult{std::nullopt, true};
+  }
+  Finish(seq, std::move(result));
+}
+
+void Connection::Finish(uint64_t seq, ProcessResult result) {
+  finished_.emplace(seq, std::move(result));
+  write_wakeup_.cancel();
+}
+
+Task<void> Connection::WriteLoop() {
+  auto self = shared_from_this();
+  std::vector<net::const_buffer> buffers;
+  std::vector<ProcessResult> batch;
+  while (!closed_) {
+    auto it = finished_.find(next_to_write_);
+    if (it == finished_.end()) {
+      write_wakeup_.expires_at(net::steady_timer::time_point::max());
+      co_await write_wakeup_.async_wait(use_tuple);
+      continue;
+    }
+    // Gather consecutive finished responses into one write.
+    buffers.clear();
+    batch.clear();
+    size_t bytes = 0;
+    bool close_after = false;
+    while (it != finished_.end() && it->first == next_to_write_ && !close_after) {
+      ProcessResult r = std::move(it->second);
+      finished_.erase(it);
+      ++next_to_write_;
+      if (r.response) {
+        for (auto f : r.response->fragments) {
+          buffers.emplace_back(f.data(), f.size());
+          bytes += f.size();
+        }
+      }
+      close_after = r.close_connection;
+      batch.push_back(std::move(r));
+      if (bytes > kMaxGatherBytes) break;
+      it = finished_.find(next_to_write_);
+    }
+    if (!buffers.empty()) {
+      auto [ec, n] = co_await net::async_write(socket_, buffers, use_tuple);
+      if (ec) {
+        Close("write error");
+        break;
+      }
+    }
+    inflight_ -= int(batch.size());
+    last_activity_ = std::chrono::steady_clock::now();
+    read_wakeup_.cancel();
+    if (close_after) {
+      Close("request requires closing the connection");
+      break;
+    }
+  }
+}
+
+Task<void> Connection::IdleWatch() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    idle_timer_.expires_at(last_activity_ + options_.idle_timeout);
+    co_await idle_timer_.async_wait(use_tuple);
+    if (closed_) break;
+    auto now = std::chrono::steady_clock::now();
+    if (inflight_ == 0 && now - last_activity_ >= options_.idle_timeout) {
+      NetLog()->info("conn={} peer={} idle for {} ms; closing (connections.max.idle.ms)", id_,
+                     peer_, options_.idle_timeout.count());
+      Close("idle timeout");
+      break;
+    }
+    if (inflight_ > 0) last_activity_ = now;  // busy connections are not idle
+  }
+}
+
+}  // namespace keel::server

@@ -1,0 +1,164 @@
+#include "fetch.h"
+
+#include "keel/common/logging.h"
+#include "topic_util.h"
+
+namespace keel::server {
+namespace {
+
+using Resp = protocol::FetchResponse;
+using PartResp = Resp::FetchableTopicResponse::PartitionData;
+constexpr int8_t kReadCommitted = 1;
+
+// One requested partition, resolved once, read possibly several times.
+struct Target {
+  std::string topic;
+  Uuid topic_id;
+  protocol::FetchRequest::FetchTopic::FetchPartition request;
+  std::shared_ptr<storage::Log> log;  // null: error set below
+  ErrorCode error = ErrorCode::NONE;
+};
+
+// The outcome of one read pass over every target.
+struct Pass {
+  std::vector<PartResp> partitions;  // parallel to targets
+  std::vector<std::vector<uint8_t>> buffers;
+  size_t bytes = 0;
+  bool any_error = false;
+};
+
+Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committed) {
+  Pass pass;
+  pass.partitions.resize(targets.size());
+  pass.buffers.reserve(targets.size());
+  size_t budget = size_t(std::max(0, max_bytes));
+  for (size_t i = 0; i < targets.size(); ++i) {
+    Target& t = targets[i];
+    PartResp& out = pass.partitions[i];
+    out.partition_index = t.request.partition;
+    out.high_watermark = Offset(-1);
+    out.last_stable_offset = Offset(-1);
+    out.log_start_offset = Offset(-1);
+    out.preferred_read_replica = NodeId(-1);
+    if (read_committed) out.aborted_transactions.emplace();  // none yet: no transactions
+    if (!t.log) {
+      out.error_code = int16_t(t.error);
+      pass.any_error = true;
+      continue;
+    }
+    Offset hw = t.log->high_watermark();
+    out.high_watermark = hw;
+    out.last_stable_offset = hw;
+    out.log_start_offset = t.log->log_start_offset();
+    int32_t epoch = t.request.current_leader_epoch.value;
+    if (epoch >= 0 && epoch != kLeaderEpoch) {
+      out.error_code = int16_t(epoch > kLeaderEpoch ? ErrorCode::UNKNOWN_LEADER_EPOCH
+                                                    : ErrorCode::FENCED_LEADER_EPOCH);
+      pass.any_error = true;
+      continue;
+    }
+    if (t.request.fetch_offset == hw) {
+      out.error_code = int16_t(ErrorCode::NONE);  // caught up: nothing to send
+      continue;
+    }
+    size_t limit = std::min<size_t>(size_t(std::max(0, t.request.partition_max_bytes)), budget);
+    if (limit == 0 && pass.bytes > 0) continue;  // response full; later partitions next time
+    auto read = t.log->Read(t.request.fetch_offset, std::max<size_t>(limit, 1), hw);
+    if (!read.ok()) {
+      out.error_code = int16_t(ToErrorCode(read.status()));
+      pass.any_error = true;
+      continue;
+    }
+    out.high_watermark = read->high_watermark;
+    out.last_stable_offset = read->high_watermark;
+    out.log_start_offset = read->log_start_offset;
+    out.error_code = int16_t(ErrorCode::NONE);
+    if (read->slices.empty()) continue;
+    auto bytes = storage::ReadBytes(read->slices);
+    if (!bytes.ok()) {
+      out.error_code = int16_t(ErrorCode::KAFKA_STORAGE_ERROR);
+      pass.any_error = true;
+      continue;
+    }
+    pass.bytes += bytes->size();
+    budget = bytes->size() >= budget ? 0 : budget - bytes->size();
+    pass.buffers.push_back(std::move(*bytes));
+    out.records = protocol::RecordsRef{pass.buffers.back()};
+  }
+  return pass;
+}
+
+}  // namespace
+
+Task<Reply<FetchHandler::Response>> FetchHandler::Handle(Call& call, Request& request) {
+  BrokerContext& broker = call.broker;
+  const bool by_id = call.version() >= 13;
+  const bool read_committed = request.isolation_level == kReadCommitted;
+
+  std::vector<Target> targets;
+  std::vector<TopicPartition> watch;
+  for (const auto& topic : request.topics) {
+    std::optional<partition::TopicInfo> info =
+        by_id ? broker.partitions.FindTopicById(topic.topic_id) : broker.partitions.FindTopic(topic.topic);
+    for (const auto& p : topic.partitions) {
+      Target t;
+      t.topic = info ? info->name : topic.topic;
+      t.topic_id = topic.topic_id;
+      t.request = p;
+      if (!info) {
+        t.error = by_id ? ErrorCode::UNKNOWN_TOPIC_ID : ErrorCode::UNKNOWN_TOPIC_OR_PARTITION;
+      } else {
+        TopicPartition tp{info->name, p.partition};
+        t.log = broker.partitions.GetLog(tp);
+        if (!t.log) t.error = ErrorCode::UNKNOWN_TOPIC_OR_PARTITION;
+        else watch.push_back(std::move(tp));
+      }
+      targets.push_back(std::move(t));
+    }
+  }
+
+  auto ex = co_await net::this_coro::executor;
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(std::max(0, request.max_wait_ms));
+  auto timer = std::make_shared<net::steady_timer>(ex, deadline);
+  std::optional<WatermarkWaiters::Token> token;
+  Pass pass;
+  for (;;) {
+    auto work = [&] {
+      return ReadAll(targets, request.max_bytes, read_committed);
+    };
+    pass = co_await RunOn(broker.storage_pool, std::move(work));
+    bool enough = pass.bytes >= size_t(std::max(1, request.min_bytes)) || pass.any_error;
+    if (enough || std::chrono::steady_clock::now() >= deadline || watch.empty()) break;
+    if (!token) {
+      // Register, then read once more so an advance between the read and the
+      // registration is not missed.
+      token = broker.watermark_waiters.Register(
+          watch, [timer] { net::post(timer->get_executor(), [timer] { timer->cancel(); }); });
+      continue;
+    }
+    co_await timer->async_wait(use_tuple);
+    // A wake-up consumes the registration; a deadline leaves it. Either way
+    // start over with a fresh one if the data is still short.
+    broker.watermark_waiters.Cancel(*token);
+    token.reset();
+  }
+  if (token) broker.watermark_waiters.Cancel(*token);
+
+  Response resp;
+  resp.error_code = int16_t(ErrorCode::NONE);
+  resp.session_id = 0;  // sessionless (KIP-227 allows it)
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (resp.responses.empty() || resp.responses.back().topic != targets[i].topic ||
+        resp.responses.back().topic_id != targets[i].topic_id) {
+      auto& t = resp.responses.emplace_back();
+      t.topic = targets[i].topic;
+      t.topic_id = targets[i].topic_id;
+    }
+    resp.responses.back().partitions.push_back(std::move(pass.partitions[i]));
+  }
+  auto owner = std::make_shared<std::vector<std::vector<uint8_t>>>(std::move(pass.buffers));
+  co_return Reply<Response>{std::move(resp), std::move(owner)};
+}
+
+}  // namespace keel::server

@@ -1,0 +1,120 @@
+#include "produce.h"
+
+#include "await_durable.h"
+#include "keel/common/logging.h"
+#include "produce_validation.h"
+#include "topic_util.h"
+
+namespace keel::server {
+namespace {
+
+using Resp = protocol::ProduceResponse;
+using PartitionResp = Resp::TopicProduceResponse::PartitionProduceResponse;
+
+// One partition whose batches passed validation and wait to be appended.
+struct AppendJob {
+  PartitionResp* out;
+  std::shared_ptr<storage::Log> log;
+  std::span<uint8_t> bytes;
+  absl::StatusOr<storage::AppendResult> result = absl::UnknownError("not appended");
+};
+
+void SetError(PartitionResp& p, ErrorCode e, std::string message = {}) {
+  p.error_code = int16_t(e);
+  p.base_offset = Offset(-1);
+  if (!message.empty()) p.error_message = std::move(message);
+}
+
+}  // namespace
+
+Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request& request) {
+  BrokerContext& broker = call.broker;
+  const bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
+  Response resp;
+  resp.responses.reserve(request.topic_data.size());
+  std::vector<AppendJob> jobs;
+
+  for (auto& topic : request.topic_data) {
+    auto& tout = resp.responses.emplace_back();
+    tout.name = topic.name;
+    tout.partition_responses.reserve(topic.partition_data.size());
+    auto info = broker.partitions.FindTopic(topic.name);
+    for (auto& part : topic.partition_data) {
+      PartitionResp& pout = tout.partition_responses.emplace_back();
+      pout.index = part.index;
+      if (!acks_valid) {
+        SetError(pout, ErrorCode::INVALID_REQUIRED_ACKS, "acks must be -1, 0 or 1");
+        continue;
+      }
+      if (!info) {
+        SetError(pout, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      if (info->internal) {
+        SetError(pout, ErrorCode::INVALID_TOPIC_EXCEPTION,
+                 "internal topics are written by the broker only");
+        continue;
+      }
+      auto log = broker.partitions.GetLog(TopicPartition{topic.name, part.index});
+      if (!log) {
+        SetError(pout, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      auto v = ValidateProduceRecords(part.records.bytes, log->config().max_message_bytes);
+      if (v.error != ErrorCode::NONE) {
+        ModuleLogger("broker")->debug("conn={} produce to {}-{} rejected: {}",
+                                      call.connection.connection_id, topic.name,
+                                      part.index.value, v.message);
+        SetError(pout, v.error, v.message);
+        continue;
+      }
+      // The request frame is owned by this request alone; offsets are patched
+      // into it in place and the same bytes are written to the log.
+      auto bytes = std::span<uint8_t>(const_cast<uint8_t*>(part.records.bytes.data()),
+                                      part.records.bytes.size());
+      jobs.push_back(AppendJob{&pout, std::move(log), bytes});
+    }
+  }
+
+  if (!jobs.empty()) {
+    auto work = [&jobs] {
+      for (auto& j : jobs) j.result = j.log->Append(j.bytes, kLeaderEpoch);
+      return true;
+    };
+    co_await RunOn(broker.storage_pool, std::move(work));
+  }
+
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(std::max(0, request.timeout_ms));
+  for (auto& j : jobs) {
+    if (!j.result.ok()) {
+      ModuleLogger("broker")->warn("append to {} failed: {}", j.log->topic_partition(),
+                                   j.result.status().ToString());
+      SetError(*j.out, ToErrorCode(j.result.status()), std::string(j.result.status().message()));
+      continue;
+    }
+    j.out->error_code = int16_t(ErrorCode::NONE);
+    j.out->base_offset = j.result->base_offset;
+    j.out->log_append_time_ms = j.result->log_append_time_ms;
+    j.out->log_start_offset = j.log->log_start_offset();
+  }
+  if (request.acks == -1) {
+    for (auto& j : jobs) {
+      if (!j.result.ok()) continue;
+      absl::Status st = co_await AwaitDurable(j.log, j.result->last_offset, deadline);
+      if (!st.ok()) {
+        ModuleLogger("broker")->warn("produce to {} not acknowledged: {}",
+                                     j.log->topic_partition(), st.ToString());
+        SetError(*j.out,
+                 st.code() == absl::StatusCode::kDeadlineExceeded ? ErrorCode::REQUEST_TIMED_OUT
+                                                                  : ErrorCode::KAFKA_STORAGE_ERROR,
+                 std::string(st.message()));
+      }
+    }
+  }
+  Reply<Response> reply{std::move(resp)};
+  reply.no_response = request.acks == 0;
+  co_return reply;
+}
+
+}  // namespace keel::server
