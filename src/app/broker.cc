@@ -76,7 +76,16 @@ absl::Status Broker::Start() {
   sopts.connection.max_inflight = config_.max_inflight_requests_per_connection;
   sopts.connection.idle_timeout = std::chrono::milliseconds(config_.connections_max_idle_ms);
   server_ = std::make_unique<server::Server>(sopts, *dispatcher_);
-  return server_->Start();
+  KEEL_RETURN_IF_ERROR(server_->Bind());
+  // An advertised listener with port 0 means "whatever port was bound" (the
+  // listener it names asked for an ephemeral port): advertise the real one.
+  for (auto& adv : config_.advertised_listeners) {
+    if (adv.port != 0) continue;
+    for (const auto& b : server_->bound())
+      if (b.name == adv.name) adv.port = b.port;
+  }
+  server_->Run();
+  return absl::OkStatus();
 }
 
 std::vector<config::ListenerSpec> Broker::bound_listeners() const {

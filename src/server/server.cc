@@ -11,7 +11,12 @@ Server::Server(ServerOptions options, RequestProcessor& processor)
 Server::~Server() { Stop(); }
 
 absl::Status Server::Start() {
-  auto log = ModuleLogger("net");
+  auto st = Bind();
+  if (st.ok()) Run();
+  return st;
+}
+
+absl::Status Server::Bind() {
   for (const auto& spec : options_.listeners) {
     boost::system::error_code ec;
     auto address = net::ip::make_address(spec.host.empty() ? "0.0.0.0" : spec.host, ec);
@@ -32,14 +37,19 @@ absl::Status Server::Start() {
     config::ListenerSpec b = spec;
     b.port = acceptor->local_endpoint().port();
     bound_.push_back(b);
-    net::co_spawn(io_, AcceptLoop(*acceptor, spec.name), net::detached);
     acceptors_.push_back(std::move(acceptor));
   }
+  return absl::OkStatus();
+}
+
+void Server::Run() {
+  auto log = ModuleLogger("net");
+  for (size_t i = 0; i < acceptors_.size(); ++i)
+    net::co_spawn(io_, AcceptLoop(*acceptors_[i], bound_[i].name), net::detached);
   work_.emplace(io_.get_executor());
   int n = std::max(1, options_.io_threads);
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { io_.run(); });
   for (const auto& b : bound_) log->info("listening on {}", b.ToString());
-  return absl::OkStatus();
 }
 
 Task<void> Server::AcceptLoop(tcp::acceptor& acceptor, std::string listener_name) {

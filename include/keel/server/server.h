@@ -32,6 +32,11 @@ class Server {
   Server(ServerOptions options, RequestProcessor& processor);
   ~Server();
 
+  // Binds every listener (nothing is accepted yet); bound() is valid after.
+  absl::Status Bind();
+  // Starts accepting and runs the I/O threads. REQUIRES: Bind() succeeded.
+  void Run();
+  // Bind() then Run().
   absl::Status Start();
   void Stop();
 

@@ -18,8 +18,8 @@ Task<Reply<LeaveGroupHandler::Response>> LeaveGroupHandler::Handle(Call& call, R
     for (const auto& m : request.members) members.push_back({m.member_id, m.group_instance_id});
   }
   // Leaving may empty the group, which writes a record: off the I/O thread.
-  coordinator::LeaveResult r = co_await RunOn(
-      call.broker.storage_pool, [groups, &request, &members] { return groups->Leave(request.group_id, members); });
+  auto work = [groups, &request, &members] { return groups->Leave(request.group_id, members); };
+  coordinator::LeaveResult r = co_await RunOn(call.broker.storage_pool, std::move(work));
   if (call.version() < 3) {
     // One member: its error is the response's.
     resp.error_code = WireError(r.error != coordinator::GroupError::kNone ? r.error : r.members.at(0));

@@ -76,13 +76,12 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
     }
   }
 
-  if (!jobs.empty()) {
-    auto work = [&jobs] {
-      for (auto& j : jobs) j.result = j.log->Append(j.bytes, kLeaderEpoch);
-      return true;
-    };
-    co_await RunOn(broker.storage_pool, std::move(work));
-  }
+  // Appends run inline, on the connection's strand, before this coroutine
+  // first suspends: requests on a connection start in arrival order, so
+  // pipelined produces are appended in request order (as Kafka guarantees and
+  // idempotent producers rely on). An append is a write into the page cache;
+  // the slow part, the fsync, is awaited below without blocking anything.
+  for (auto& j : jobs) j.result = j.log->Append(j.bytes, kLeaderEpoch);
 
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(std::max(0, request.timeout_ms));
