@@ -42,6 +42,11 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
     for (auto& part : topic.partition_data) {
       PartitionResp& pout = tout.partition_responses.emplace_back();
       pout.index = part.index;
+      if (call.version() < 3) {
+        // Message format v0/v1 is not accepted (Kafka 4 refuses it too).
+        SetError(pout, ErrorCode::UNSUPPORTED_VERSION);
+        continue;
+      }
       if (!acks_valid) {
         SetError(pout, ErrorCode::INVALID_REQUIRED_ACKS, "acks must be -1, 0 or 1");
         continue;
