@@ -303,8 +303,7 @@ void AppendRecord(const RecordInput& r, std::vector<uint8_t>& out) {
 std::vector<uint8_t> BuildRecordBatch(const BatchHeader& t, std::span<const RecordInput> records,
                                       Compression codec) {
   std::vector<uint8_t> encoded;
-  int32_t last_offset_delta =
-      records.empty() ? t.last_offset_delta : std::numeric_limits<int32_t>::min();
+  int32_t last_offset_delta = t.last_offset_delta;
   int64_t max_timestamp_delta = std::numeric_limits<int64_t>::min();
   for (const RecordInput& r : records) {
     AppendRecord(r, encoded);

@@ -37,6 +37,22 @@ std::optional<int64_t> ParseSegmentFileName(std::string_view name, std::string_v
   return v;
 }
 
+std::string SwapFileName(int64_t base_offset, int64_t end_offset) {
+  return fmt::format("{:020d}-{:020d}{}", base_offset, end_offset, kSwapSuffix);
+}
+
+std::optional<SwapRange> ParseSwapFileName(std::string_view name) {
+  constexpr size_t kDigits = kSegmentNameDigits;
+  if (name.size() != 2 * kDigits + 1 + kSwapSuffix.size() || name[kDigits] != '-' ||
+      !name.ends_with(kSwapSuffix)) {
+    return std::nullopt;
+  }
+  auto base = ParseSegmentFileName(name.substr(0, kDigits), "");
+  auto end = ParseSegmentFileName(name.substr(kDigits + 1, kDigits), "");
+  if (!base || !end || *base >= *end) return std::nullopt;
+  return SwapRange{*base, *end};
+}
+
 std::string PartitionDirName(std::string_view topic, int32_t partition) {
   return fmt::format("{}-{}", topic, partition);
 }
@@ -57,25 +73,57 @@ std::string EncodeCheckpoint(const Checkpoint& c) {
                       "\nlog_start_offset ", c.log_start_offset, "\n");
 }
 
-absl::StatusOr<Checkpoint> DecodeCheckpoint(std::string_view text) {
+namespace {
+
+// Splits a small text file of the form "<header>\n<key> <int>\n..." and
+// parses the integer of each expected key (>= min_value), in order.
+bool ParseKeyedLines(std::string_view text, std::string_view header,
+                     std::initializer_list<std::pair<std::string_view, int64_t*>> fields,
+                     int64_t min_value) {
   std::vector<std::string_view> lines;
-  for (absl::string_view l : absl::StrSplit(absl::string_view(text.data(), text.size()), '\n', absl::SkipEmpty())) {
+  for (absl::string_view l :
+       absl::StrSplit(absl::string_view(text.data(), text.size()), '\n', absl::SkipEmpty())) {
     lines.emplace_back(l.data(), l.size());
   }
-  if (lines.size() != 3 || lines[0] != "keel-checkpoint 1") {
-    return absl::DataLossError("malformed checkpoint header");
-  }
-  Checkpoint c;
-  auto field = [&](std::string_view line, std::string_view key, int64_t* out) {
+  if (lines.size() != fields.size() + 1 || lines[0] != header) return false;
+  size_t i = 1;
+  for (const auto& [key, out] : fields) {
+    std::string_view line = lines[i++];
     if (line.size() <= key.size() + 1 || line.substr(0, key.size()) != key ||
         line[key.size()] != ' ') {
       return false;
     }
-    return ParseDecimal(line.substr(key.size() + 1), out) && *out >= 0;
-  };
-  if (!field(lines[1], "recovery_point", &c.recovery_point) ||
-      !field(lines[2], "log_start_offset", &c.log_start_offset)) {
-    return absl::DataLossError("malformed checkpoint field");
+    if (!ParseDecimal(line.substr(key.size() + 1), out) || *out < min_value) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<Checkpoint> DecodeCheckpoint(std::string_view text) {
+  Checkpoint c;
+  if (!ParseKeyedLines(text, "keel-checkpoint 1",
+                       {{"recovery_point", &c.recovery_point},
+                        {"log_start_offset", &c.log_start_offset}},
+                       0)) {
+    return absl::DataLossError("malformed checkpoint");
+  }
+  return c;
+}
+
+std::string EncodeCleanerCheckpoint(const CleanerCheckpoint& c) {
+  return absl::StrCat("keel-cleaner-checkpoint 1\nclean_offset ", c.clean_offset,
+                      "\nnext_tombstone_expiry_ms ", c.next_tombstone_expiry_ms, "\n");
+}
+
+absl::StatusOr<CleanerCheckpoint> DecodeCleanerCheckpoint(std::string_view text) {
+  CleanerCheckpoint c;
+  if (!ParseKeyedLines(text, "keel-cleaner-checkpoint 1",
+                       {{"clean_offset", &c.clean_offset},
+                        {"next_tombstone_expiry_ms", &c.next_tombstone_expiry_ms}},
+                       -1) ||
+      c.clean_offset < 0) {
+    return absl::DataLossError("malformed cleaner checkpoint");
   }
   return c;
 }

@@ -599,6 +599,7 @@ absl::Status Log::Truncate(Offset end_offset) {
       log_end_offset_ = active->next_offset();
       high_watermark_ = std::min(high_watermark_, log_end_offset_);
       synced_offset_ = std::min(synced_offset_, log_end_offset_);
+      clean_offset_ = std::min(clean_offset_, log_end_offset_);
       unsynced_.erase(std::remove_if(unsynced_.begin(), unsynced_.end(),
                                      [&](const auto& s) { return s->base_offset() >= end; }),
                       unsynced_.end());

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -36,7 +37,8 @@ absl::StatusOr<int64_t> ParseLong(absl::string_view key, absl::string_view value
 const std::vector<std::string>& KnownTopicConfigKeys() {
   static const std::vector<std::string> keys = {
       "cleanup.policy",     "delete.retention.ms", "flush.ms",
-      "index.interval.bytes", "max.message.bytes", "message.timestamp.type",
+      "index.interval.bytes", "max.compaction.lag.ms", "max.message.bytes",
+      "message.timestamp.type", "min.cleanable.dirty.ratio",
       "min.compaction.lag.ms", "min.insync.replicas", "preallocate",
       "retention.bytes",    "retention.ms",        "segment.bytes",
       "segment.index.bytes", "segment.ms",
@@ -112,6 +114,16 @@ absl::StatusOr<LogConfig> LogConfig::WithOverrides(
       auto v = ParseLong(key, value, 0);
       if (!v.ok()) return v.status();
       c.min_compaction_lag_ms = *v;
+    } else if (key == "max.compaction.lag.ms") {
+      auto v = ParseLong(key, value, 1);
+      if (!v.ok()) return v.status();
+      c.max_compaction_lag_ms = *v;
+    } else if (key == "min.cleanable.dirty.ratio") {
+      double d;
+      if (!absl::SimpleAtod(absl::StripAsciiWhitespace(value), &d) || !(d >= 0.0 && d <= 1.0)) {
+        return Bad(key, value, "must be a number in [0, 1]");
+      }
+      c.min_cleanable_dirty_ratio = d;
     } else if (key == "min.insync.replicas") {
       auto v = ParseLong(key, value, 1, std::numeric_limits<int32_t>::max());
       if (!v.ok()) return v.status();
@@ -142,9 +154,11 @@ std::vector<std::pair<std::string, std::string>> LogConfig::Describe() const {
       {"delete.retention.ms", absl::StrCat(delete_retention_ms)},
       {"flush.ms", absl::StrCat(flush_ms)},
       {"index.interval.bytes", absl::StrCat(index_interval_bytes)},
+      {"max.compaction.lag.ms", absl::StrCat(max_compaction_lag_ms)},
       {"max.message.bytes", absl::StrCat(max_message_bytes)},
       {"message.timestamp.type",
        message_timestamp_type == TimestampType::kCreateTime ? "CreateTime" : "LogAppendTime"},
+      {"min.cleanable.dirty.ratio", absl::StrCat(min_cleanable_dirty_ratio)},
       {"min.compaction.lag.ms", absl::StrCat(min_compaction_lag_ms)},
       {"min.insync.replicas", absl::StrCat(min_insync_replicas)},
       {"preallocate", preallocate_bytes > 0 ? "true" : "false"},

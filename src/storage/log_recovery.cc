@@ -17,11 +17,36 @@ absl::Status Log::Recover() {
   int64_t now = options_.clock_ms();
   std::lock_guard<std::mutex> lock(mu_);
 
-  // Pass 1: remove leftovers of interrupted operations. Temp files are
-  // half-written atomic replacements; *.deleted were being removed. The
-  // compaction suffixes are reserved: nothing creates them yet, so they are
-  // discarded (the originals are still in place).
+  // Pass 0: finish interrupted compaction swaps. A durable
+  // <base>-<end>.swap file means the cleaner committed to replacing the
+  // segments with base offsets in [base, end); a *.cleaned file was never
+  // committed and is discarded below (the originals are still in place).
   KEEL_ASSIGN_OR_RETURN(std::vector<std::string> names, fs.ListDir(dir));
+  {
+    std::vector<SwapRange> swaps;
+    std::vector<int64_t> all_bases;
+    for (const std::string& name : names) {
+      if (auto swap = ParseSwapFileName(name)) swaps.push_back(*swap);
+      if (auto base = ParseSegmentFileName(name, kLogSuffix)) all_bases.push_back(*base);
+    }
+    std::sort(swaps.begin(), swaps.end(), [](const SwapRange& a, const SwapRange& b) { return a.base < b.base; });
+    for (const SwapRange& swap : swaps) {
+      std::vector<int64_t> old_bases;
+      for (int64_t b : all_bases) {
+        if (b >= swap.base && b < swap.end) old_bases.push_back(b);
+      }
+      logger_->warn("{}: completing interrupted compaction swap of offsets [{}, {}) ({} old segments)",
+                    dir, swap.base, swap.end, old_bases.size());
+      KEEL_RETURN_IF_ERROR(CompleteSwap(fs, dir, swap.base, swap.end, old_bases));
+    }
+    if (!swaps.empty()) {
+      KEEL_ASSIGN_OR_RETURN(names, fs.ListDir(dir));
+    }
+  }
+
+  // Pass 1: remove leftovers of interrupted operations. Temp files are
+  // half-written atomic replacements; *.deleted were being removed;
+  // *.cleaned were never committed; a *.swap left now is malformed.
   std::set<int64_t> bases;
   std::vector<std::string> index_files;
   bool clean = false;
@@ -60,6 +85,15 @@ absl::Status Log::Recover() {
     }
   }
   if (!have_checkpoint) clean = false;
+  if (auto text = ReadFileToString(fs, JoinPath(dir, kCleanerCheckpointFile)); text.ok()) {
+    if (auto c = DecodeCleanerCheckpoint(*text); c.ok()) {
+      clean_offset_ = c->clean_offset;
+      next_tombstone_expiry_ms_ = c->next_tombstone_expiry_ms;
+    } else {
+      logger_->warn("{}: ignoring damaged cleaner checkpoint (the log will be recompacted): {}", dir,
+                    c.status().ToString());
+    }
+  }
   int64_t recovery_point = clean ? std::numeric_limits<int64_t>::max() : checkpoint.recovery_point;
   log_start_offset_ = checkpoint.log_start_offset;
 
@@ -135,6 +169,7 @@ absl::Status Log::Recover() {
   log_start_offset_ = std::min(log_start_offset_, log_end_offset_);
   high_watermark_ = log_end_offset_;
   synced_offset_ = log_end_offset_;
+  clean_offset_ = std::clamp(clean_offset_, log_start_offset_, log_end_offset_);
 
   // Pass 4: make the result durable and forget the clean-shutdown marker
   // before any append can happen.

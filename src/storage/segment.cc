@@ -54,6 +54,12 @@ absl::StatusOr<std::unique_ptr<Segment>> Segment::OpenExisting(const SegmentOpti
   return std::unique_ptr<Segment>(new Segment(options, base_offset, std::move(file), size, now_ms));
 }
 
+std::unique_ptr<Segment> Segment::FromFile(const SegmentOptions& options, int64_t base_offset,
+                                           std::shared_ptr<FileHandle> file, uint64_t size,
+                                           int64_t now_ms) {
+  return std::unique_ptr<Segment>(new Segment(options, base_offset, std::move(file), size, now_ms));
+}
+
 std::string Segment::path() const {
   return JoinPath(options_.dir, SegmentFileName(base_offset_, kLogSuffix));
 }
@@ -167,7 +173,7 @@ absl::Status Segment::Load() {
   int64_t tail_max_ts = -1, tail_max_offset = -1;
   uint64_t tail_bytes = 0;
   ScanOptions scan;
-  scan.expected_base_offset = start.offset;
+  scan.min_base_offset = start.offset;
   scan.chunk_bytes = 64 * 1024;
   KEEL_ASSIGN_OR_RETURN(ScanResult tail,
                         ScanBatches(*file_, start.position, file_size_, scan,
@@ -211,7 +217,7 @@ absl::StatusOr<uint64_t> Segment::Recover(int64_t verify_crc_from_offset) {
   ResetState();
   ScanOptions scan;
   scan.verify_crc_from_offset = verify_crc_from_offset;
-  scan.expected_base_offset = base_offset_;
+  scan.min_base_offset = base_offset_;
   KEEL_ASSIGN_OR_RETURN(
       ScanResult r, ScanBatches(*file_, 0, file_size_, scan, [&](const BatchHeader& h, uint64_t pos) {
         IndexBatch({h.base_offset, h.last_offset(), h.max_timestamp, uint32_t(h.total_size())}, pos);

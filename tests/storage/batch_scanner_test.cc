@@ -38,7 +38,7 @@ TEST_F(BatchScannerTest, WalksEveryBatchInSmallChunks) {
   auto f = Write();
   ScanOptions o;
   o.chunk_bytes = 7;  // forces refills mid-header
-  o.expected_base_offset = 0;
+  o.min_base_offset = 0;
   o.verify_crc_from_offset = 0;
   std::vector<int64_t> bases;
   auto r = ScanBatches(*f, 0, size_, o, [&](const BatchHeader& h, uint64_t) {
@@ -77,10 +77,10 @@ TEST_F(BatchScannerTest, CrcIsCheckedOnlyFromTheGivenOffset) {
   EXPECT_FALSE(r->zero_tail);
 }
 
-TEST_F(BatchScannerTest, NonContiguousOffsetsStopTheScan) {
+TEST_F(BatchScannerTest, OffsetsGoingBackwardsStopTheScan) {
   auto f = Write();
   ScanOptions o;
-  o.expected_base_offset = 1;
+  o.min_base_offset = 1;
   auto r = ScanBatches(*f, 0, size_, o, [](const BatchHeader&, uint64_t) { return true; });
   EXPECT_EQ(r->batches, 0u);
   EXPECT_FALSE(r->stop_reason.ok());

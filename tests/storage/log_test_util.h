@@ -4,9 +4,13 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "keel/common/record_batch.h"
+#include "keel/common/records.h"
+#include "keel/storage/batch_scanner.h"
 #include "keel/storage/file_system.h"
 #include "keel/storage/log.h"
 #include "storage/counting_file_system.h"
@@ -25,6 +29,73 @@ inline std::vector<uint8_t> BatchAt(int records, int64_t timestamp, size_t value
   keel::testutil::BatchOptions o;
   o.base_timestamp = timestamp;
   return keel::testutil::BuildBatch(recs, o);
+}
+
+// One record for KeyedBatch; nullopt key/value = null.
+struct KV {
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+};
+
+inline std::span<const uint8_t> Bytes(const std::string& s) {
+  return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+// A batch of keyed records (offset deltas 0..n-1, timestamps = `timestamp`),
+// compressed with `codec`; `header` supplies producer fields and attributes.
+inline std::vector<uint8_t> KeyedBatch(const std::vector<KV>& records, int64_t timestamp,
+                                       Compression codec = Compression::kNone,
+                                       BatchHeader header = {}) {
+  std::vector<RecordInput> in;
+  for (size_t i = 0; i < records.size(); ++i) {
+    RecordInput r;
+    r.offset_delta = int32_t(i);
+    if (records[i].key) r.key = Bytes(*records[i].key);
+    if (records[i].value) r.value = Bytes(*records[i].value);
+    in.push_back(r);
+  }
+  header.base_timestamp = timestamp;
+  header.max_timestamp = timestamp;
+  return BuildRecordBatch(header, in, codec);
+}
+
+struct StoredRecord {
+  int64_t offset;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  bool operator==(const StoredRecord&) const = default;
+};
+
+// Every record readable below the HW, in order; each batch must validate.
+// `headers` (optional) receives every batch header.
+inline std::vector<StoredRecord> ReadRecords(Log& log, std::vector<BatchHeader>* headers = nullptr) {
+  std::vector<StoredRecord> out;
+  auto r = log.Read(log.log_start_offset(), 1 << 30, log.high_watermark());
+  EXPECT_TRUE(r.ok()) << r.status();
+  if (!r.ok()) return out;
+  auto bytes = ReadBytes(r->slices);
+  EXPECT_TRUE(bytes.ok());
+  std::span<const uint8_t> rest(*bytes);
+  while (!rest.empty()) {
+    auto size = NextBatchSize(rest);
+    EXPECT_TRUE(size.ok() && *size > 0);
+    if (!size.ok() || *size == 0) break;
+    auto batch = rest.subspan(0, *size);
+    auto h = ValidateBatch(batch);
+    EXPECT_TRUE(h.ok()) << h.status();
+    if (!h.ok()) break;
+    if (headers) headers->push_back(*h);
+    auto s = ForEachRecord(batch, [&](const RecordView& v) {
+      StoredRecord rec{h->base_offset + v.offset_delta, std::nullopt, std::nullopt};
+      if (v.key) rec.key.emplace(reinterpret_cast<const char*>(v.key->data()), v.key->size());
+      if (v.value) rec.value.emplace(reinterpret_cast<const char*>(v.value->data()), v.value->size());
+      out.push_back(std::move(rec));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    rest = rest.subspan(*size);
+  }
+  return out;
 }
 
 class LogFixture {

@@ -90,9 +90,10 @@ void AppendRecord(const RecordInput& record, std::vector<uint8_t>& out);
 // Encodes `records`, compresses them with `codec` and returns a complete
 // batch whose header is `header_template` with these fields computed:
 //   batchLength, magic (2), CRC, recordsCount, the codec bits of attributes;
-//   lastOffsetDelta = the largest record offset_delta (the template's value
-//     when `records` is empty, so a compactor can keep an emptied batch's
-//     offset range);
+//   lastOffsetDelta = the larger of the template's value and the largest
+//     record offset_delta, so a compactor that drops the last records keeps
+//     the batch's offset range (and an idempotent batch's sequence range:
+//     lastSequence = baseSequence + lastOffsetDelta);
 //   maxTimestamp = baseTimestamp + the largest timestamp_delta, unless the
 //     template has LogAppendTime set or `records` is empty (then the
 //     template's value is kept).

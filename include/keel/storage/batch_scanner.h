@@ -20,9 +20,10 @@ struct ScanOptions {
   // Batches whose base offset is >= this are fully validated (CRC, counts)
   // with keel::ValidateBatch; earlier ones only have their header checked.
   int64_t verify_crc_from_offset = std::numeric_limits<int64_t>::max();
-  // If >= 0, the first batch must start at this offset and each next batch
-  // right after the previous one's last offset.
-  int64_t expected_base_offset = -1;
+  // If >= 0, the first batch must start at or after this offset and each
+  // next batch after the previous one's last offset. Gaps are allowed: log
+  // compaction removes whole batches, as in Kafka.
+  int64_t min_base_offset = -1;
   // Bytes per pread.
   size_t chunk_bytes = 1 << 20;
 };
@@ -43,5 +44,14 @@ struct ScanResult {
 absl::StatusOr<ScanResult> ScanBatches(
     const FileHandle& file, uint64_t start, uint64_t end, const ScanOptions& options,
     absl::FunctionRef<bool(const BatchHeader&, uint64_t position)> on_batch);
+
+// Reads every whole batch in [start, end) of `file`, in order, through a
+// chunk buffer of about `chunk_bytes`, validating each (keel::ValidateBatch:
+// length, magic, CRC). The span passed to `fn` is valid only during the call.
+// DataLoss if a batch is torn, corrupt, or offsets go backwards; an error
+// returned by `fn` stops the walk and is returned unchanged.
+absl::Status ReadBatches(
+    const FileHandle& file, uint64_t start, uint64_t end, size_t chunk_bytes,
+    absl::FunctionRef<absl::Status(const BatchHeader&, std::span<const uint8_t> batch)> fn);
 
 }  // namespace keel::storage

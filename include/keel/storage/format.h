@@ -19,7 +19,13 @@
 //     clean_shutdown                          present only after a clean close
 //     *.tmp                                   in-flight atomic writes (removed on load)
 //     *.deleted                               segments being removed (removed on load)
-//     *.cleaned, *.swap                       reserved for compaction (later issue)
+//     cleaner_checkpoint                      compaction progress: first dirty
+//                                              offset + next tombstone expiry
+//     <20-digit base>.cleaned                 a segment group being rewritten by
+//                                              the cleaner (removed on load)
+//     <20-digit base>-<20-digit end>.swap     a cleaned group committed to replace
+//                                              the segments with base in [base, end)
+//                                              (the swap is completed on load)
 //   <log.dir>/<topic>-<partition>.<hex>-delete  a deleted partition awaiting removal
 //
 // Index files are derived data written when a segment is rolled or closed;
@@ -45,6 +51,7 @@ inline constexpr std::string_view kDeletedSuffix = ".deleted";
 inline constexpr std::string_view kCleanedSuffix = ".cleaned";
 inline constexpr std::string_view kSwapSuffix = ".swap";
 inline constexpr std::string_view kCheckpointFile = "checkpoint";
+inline constexpr std::string_view kCleanerCheckpointFile = "cleaner_checkpoint";
 inline constexpr std::string_view kCleanShutdownFile = "clean_shutdown";
 inline constexpr std::string_view kDeletedDirSuffix = "-delete";
 
@@ -58,6 +65,16 @@ std::string SegmentBaseName(int64_t base_offset);
 std::string SegmentFileName(int64_t base_offset, std::string_view suffix);
 // Parses "<20 digits><suffix>" with exactly that suffix; nullopt otherwise.
 std::optional<int64_t> ParseSegmentFileName(std::string_view name, std::string_view suffix);
+
+// "<20 digits>-<20 digits>.swap": the swap file of a cleaned segment group
+// replacing the segments whose base offsets lie in [base, end).
+std::string SwapFileName(int64_t base_offset, int64_t end_offset);
+struct SwapRange {
+  int64_t base;
+  int64_t end;
+};
+// nullopt unless `name` is exactly what SwapFileName writes, with base < end.
+std::optional<SwapRange> ParseSwapFileName(std::string_view name);
 
 // "<topic>-<partition>".
 std::string PartitionDirName(std::string_view topic, int32_t partition);
@@ -80,5 +97,17 @@ struct Checkpoint {
 std::string EncodeCheckpoint(const Checkpoint& c);
 // DataLoss if the text is not a well-formed checkpoint.
 absl::StatusOr<Checkpoint> DecodeCheckpoint(std::string_view text);
+
+// The per-partition cleaner checkpoint. Text, one field per line:
+//   keel-cleaner-checkpoint 1
+//   clean_offset <offset>               offsets below were compacted
+//   next_tombstone_expiry_ms <ms>       when a kept tombstone may go (-1: none)
+struct CleanerCheckpoint {
+  int64_t clean_offset = 0;
+  int64_t next_tombstone_expiry_ms = -1;
+};
+std::string EncodeCleanerCheckpoint(const CleanerCheckpoint& c);
+// DataLoss if the text is not a well-formed cleaner checkpoint.
+absl::StatusOr<CleanerCheckpoint> DecodeCleanerCheckpoint(std::string_view text);
 
 }  // namespace keel::storage

@@ -41,6 +41,8 @@
 namespace keel::storage {
 
 class Flusher;
+class OffsetMap;
+struct CompactionRules;
 
 struct LogOptions {
   std::string dir;                      // the partition directory (created if missing)
@@ -79,6 +81,46 @@ struct ReadResult {
   Offset high_watermark{-1};   // as of the read
   Offset log_start_offset{-1};
   Offset log_end_offset{-1};
+};
+
+struct CompactionOptions {
+  // Bound on the key map of one round (log.cleaner.dedupe.buffer.size); a
+  // round that fills it cleans up to the segment where it filled.
+  size_t dedupe_buffer_bytes = size_t{128} << 20;
+  size_t read_chunk_bytes = size_t{4} << 20;
+  // Polled between batches; true stops the round early (shutdown).
+  std::function<bool()> cancelled;
+};
+
+struct CompactionStats {
+  bool ran = false;               // false: nothing was cleanable
+  int64_t first_dirty_offset = 0;
+  int64_t clean_end_offset = 0;   // the new clean offset
+  int segments_in = 0;            // segments read
+  int segments_swapped = 0;       // segment groups replaced
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  int64_t records_removed = 0;
+  int64_t batches_removed = 0;
+};
+
+// What the cleaner needs to choose which log to clean next.
+struct CompactionCandidate {
+  bool compacted = false;         // cleanup.policy contains compact
+  uint64_t clean_bytes = 0;       // cleanable segments already compacted
+  uint64_t dirty_bytes = 0;       // cleanable segments not yet compacted
+  bool tombstones_due = false;    // a kept tombstone's delete.retention.ms passed
+  bool max_lag_exceeded = false;  // dirty data older than max.compaction.lag.ms
+  double min_dirty_ratio = 0.5;   // the topic's min.cleanable.dirty.ratio
+
+  double dirty_ratio() const {
+    uint64_t total = clean_bytes + dirty_bytes;
+    return total == 0 ? 0.0 : double(dirty_bytes) / double(total);
+  }
+  bool due() const {
+    return compacted && (tombstones_due || (dirty_bytes > 0 && (max_lag_exceeded ||
+                                                                dirty_ratio() >= min_dirty_ratio)));
+  }
 };
 
 // Concatenates the bytes of `slices` (tests, small fetches).
@@ -144,6 +186,27 @@ class Log : public std::enable_shared_from_this<Log> {
   absl::Status Flush();
   // Forces a segment roll (tests, admin).
   absl::Status Roll();
+  // Log compaction (cleanup.policy=compact; rules in compactor.h). One round:
+  // build the key map over the dirty cleanable segments (closed, below the
+  // HW, older than min.compaction.lag.ms; never the active segment), then
+  // rewrite every cleanable segment from the log start in groups of at most
+  // segment.bytes of input, each group swapped in crash-safely:
+  //   write <base>.cleaned, fdatasync -> rename to <base>-<end>.swap, fsync
+  //   dir (commit point) -> delete the group's old files, rename the swap to
+  //   <base>.log, write its indexes, fsync dir.
+  // Recovery completes a committed swap and discards a .cleaned file, so a
+  // crash leaves each group either wholly old or wholly new. Groups are
+  // swapped in offset order, so an old value can never outlive the
+  // tombstone that deleted it. Offsets never change (gaps remain). Finally
+  // the clean offset is persisted in `cleaner_checkpoint`. Runs
+  // concurrently with appends and reads; a segment removed meanwhile (by
+  // retention, delete-records, truncation) aborts the round (Aborted).
+  absl::StatusOr<CompactionStats> Compact(const CompactionOptions& options);
+  // Cheap summary for the cleaner's scheduling.
+  CompactionCandidate CompactionState(int64_t now_ms) const;
+  // Offsets below this have been compacted.
+  Offset clean_offset() const;
+
   // Flushes, seals the active segment, writes the checkpoint and the
   // clean-shutdown marker. Afterwards appends fail with Unavailable.
   absl::Status Close();
@@ -182,10 +245,27 @@ class Log : public std::enable_shared_from_this<Log> {
   absl::Status DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed);
   SegmentOptions SegmentOptionsLocked() const;
   absl::StatusOr<TimestampOffset> FindOffsetByTimestampImpl(int64_t ts) const;
+  struct CleanableSegment {
+    std::shared_ptr<Segment> segment;
+    int64_t next_base;  // base offset of the segment after it (group ends)
+  };
+  // Closed segments below the HW and older than min.compaction.lag.ms.
+  std::vector<CleanableSegment> CleanableSegmentsLocked(int64_t now_ms) const;
+  absl::Status CompactGroup(const std::vector<CleanableSegment>& group, const OffsetMap& map,
+                            const CompactionRules& rules,
+                            const std::map<int64_t, int64_t>& last_batch_of_producer,
+                            const CompactionOptions& options, CompactionStats* stats,
+                            int64_t* next_tombstone_expiry);
+  // Completes a committed swap: removes the files of the segments with base
+  // offsets `old_bases` (all in [range.base, range.end)), renames the swap
+  // file to <range.base>.log and fsyncs the directory. Idempotent.
+  static absl::Status CompleteSwap(FileSystem& fs, const std::string& dir, int64_t base,
+                                   int64_t end, const std::vector<int64_t>& old_bases);
 
   LogOptions options_;
   std::shared_ptr<spdlog::logger> logger_;
 
+  std::mutex compact_mu_;     // one compaction round at a time
   std::mutex flush_mu_;       // serializes FlushRound/Close/Truncate durability work
   std::mutex checkpoint_mu_;  // serializes checkpoint writes
   mutable std::mutex mu_;     // guards everything below
@@ -196,6 +276,8 @@ class Log : public std::enable_shared_from_this<Log> {
   int64_t high_watermark_ = 0;
   int64_t synced_offset_ = 0;          // every offset below is fsynced
   int64_t checkpointed_recovery_point_ = 0;
+  int64_t clean_offset_ = 0;            // compaction: offsets below are clean
+  int64_t next_tombstone_expiry_ms_ = -1;  // -1: no kept tombstone
   std::vector<std::shared_ptr<Segment>> unsynced_;  // rolled, not yet fsynced
   bool active_dirty_ = false;          // active segment has unsynced bytes
   bool dir_dirty_ = false;             // a segment file was created

@@ -29,8 +29,10 @@ struct LogConfig {
   TimestampType message_timestamp_type = TimestampType::kCreateTime;
   bool cleanup_compact = false;                      // cleanup.policy contains compact
   bool cleanup_delete = true;                        // cleanup.policy contains delete
-  int64_t delete_retention_ms = 24LL * 3600 * 1000;  // delete.retention.ms (stored)
-  int64_t min_compaction_lag_ms = 0;                 // min.compaction.lag.ms (stored)
+  int64_t delete_retention_ms = 24LL * 3600 * 1000;  // delete.retention.ms
+  int64_t min_compaction_lag_ms = 0;                 // min.compaction.lag.ms
+  int64_t max_compaction_lag_ms = INT64_MAX;         // max.compaction.lag.ms
+  double min_cleanable_dirty_ratio = 0.5;            // min.cleanable.dirty.ratio
   int32_t min_insync_replicas = 1;                   // min.insync.replicas (stored)
   // Bytes reserved with fallocate when a segment is created (0 = none).
   // Topic key `preallocate=true` sets it to segment_bytes.

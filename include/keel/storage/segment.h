@@ -57,6 +57,13 @@ class Segment {
                                                                int64_t base_offset,
                                                                int64_t now_ms);
 
+  // Wraps a file already written under another name (a cleaned segment about
+  // to be swapped in) as the segment with `base_offset`. path() and the index
+  // files use the final `<base>.log` names. Call Recover() next.
+  static std::unique_ptr<Segment> FromFile(const SegmentOptions& options, int64_t base_offset,
+                                           std::shared_ptr<FileHandle> file, uint64_t size,
+                                           int64_t now_ms);
+
   // Fast load of a sealed segment: index files plus a short scan of the tail
   // after the last index entry. Falls back to Recover() (full scan) if an
   // index file is missing or implausible.
