@@ -24,6 +24,9 @@ absl::Status Broker::Start() {
   popts.default_config = log_defaults;
   popts.fs = fs_.get();
   popts.retention_check_interval_ms = config_.log_retention_check_interval_ms;
+  popts.cleaner_enable = config_.log_cleaner_enable;
+  popts.cleaner_backoff_ms = config_.log_cleaner_backoff_ms;
+  popts.cleaner_dedupe_buffer_bytes = size_t(config_.log_cleaner_dedupe_buffer_size);
   KEEL_ASSIGN_OR_RETURN(partitions_, partition::PartitionManager::Open(popts));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

@@ -67,6 +67,14 @@ Apply TopicInt(std::string topic_key, int64_t min, int64_t scale = 1) {
   };
 }
 
+// A broker key that sets a topic-level default validated by LogConfig itself.
+Apply TopicPassthrough(std::string topic_key) {
+  return [topic_key](BrokerConfig& c, const std::string& v) -> absl::Status {
+    c.topic_defaults[topic_key] = v;
+    return absl::OkStatus();
+  };
+}
+
 Apply TopicEnum(std::string topic_key, std::vector<std::string> allowed) {
   return [topic_key, allowed](BrokerConfig& c, const std::string& v) -> absl::Status {
     if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
@@ -198,6 +206,23 @@ const std::vector<KeyDef>& KeyTable() {
         TopicEnum("cleanup.policy", {"delete", "compact", "compact,delete", "delete,compact"}));
     add("log.cleaner.delete.retention.ms", "86400000", "Default delete.retention.ms of topics.",
         TopicInt("delete.retention.ms", 0));
+    add("log.cleaner.enable", "true",
+        "Run the log cleaner, which compacts topics with cleanup.policy=compact "
+        "(including __consumer_offsets).",
+        BoolField(&BrokerConfig::log_cleaner_enable));
+    add("log.cleaner.backoff.ms", "15000", "How long the cleaner sleeps when no log is due.",
+        IntField(&BrokerConfig::log_cleaner_backoff_ms, 1));
+    add("log.cleaner.dedupe.buffer.size", "134217728",
+        "Memory bound of the key map of one compaction round (bytes).",
+        IntField(&BrokerConfig::log_cleaner_dedupe_buffer_size, 1 << 20));
+    add("log.cleaner.min.cleanable.ratio", "0.5",
+        "Default min.cleanable.dirty.ratio of topics: the dirty share of a log that triggers "
+        "compaction.",
+        TopicPassthrough("min.cleanable.dirty.ratio"));
+    add("log.cleaner.min.compaction.lag.ms", "0",
+        "Default min.compaction.lag.ms of topics.", TopicInt("min.compaction.lag.ms", 0));
+    add("log.cleaner.max.compaction.lag.ms", "9223372036854775807",
+        "Default max.compaction.lag.ms of topics.", TopicInt("max.compaction.lag.ms", 1));
     std::sort(t.begin(), t.end(), [](const KeyDef& a, const KeyDef& b) { return a.name < b.name; });
     return t;
   }();

@@ -45,6 +45,14 @@ absl::StatusOr<std::unique_ptr<PartitionManager>> PartitionManager::Open(
     return s;
   }
   pm->retention_thread_ = std::thread([p = pm.get()] { p->RetentionLoop(); });
+  storage::LogCleanerOptions copts;
+  copts.backoff_ms = pm->options_.cleaner_backoff_ms;
+  copts.dedupe_buffer_bytes = pm->options_.cleaner_dedupe_buffer_bytes;
+  copts.clock_ms = pm->options_.clock_ms;
+  copts.list_logs = [p = pm.get()] { return p->AllLogs(); };
+  copts.logger = pm->logger_;
+  pm->cleaner_ = std::make_unique<storage::LogCleaner>(std::move(copts));
+  if (pm->options_.cleaner_enable) pm->cleaner_->Start();
   return pm;
 }
 
@@ -343,6 +351,15 @@ void PartitionManager::SetHighWatermarkObserver(HighWatermarkObserver observer) 
   observer_->fn = std::move(observer);
 }
 
+std::vector<std::shared_ptr<Log>> PartitionManager::AllLogs() const {
+  std::vector<std::shared_ptr<Log>> logs;
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  for (const auto& [name, state] : topics_) logs.insert(logs.end(), state.logs.begin(), state.logs.end());
+  return logs;
+}
+
+storage::CleanerPassStats PartitionManager::RunCleanerPass() { return cleaner_->RunPass(); }
+
 void PartitionManager::RetentionLoop() {
   std::unique_lock<std::mutex> lock(retention_mu_);
   while (!stopping_) {
@@ -378,6 +395,7 @@ absl::Status PartitionManager::Shutdown() {
   }
   retention_cv_.notify_all();
   if (retention_thread_.joinable()) retention_thread_.join();
+  if (cleaner_) cleaner_->Stop();
   std::vector<std::shared_ptr<Log>> logs;
   {
     std::shared_lock<std::shared_mutex> lock(mu_);

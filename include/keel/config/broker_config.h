@@ -53,6 +53,9 @@ struct BrokerConfig {
   int64_t connections_max_idle_ms = 600000;
   int32_t max_inflight_requests_per_connection = 64;
   int64_t log_retention_check_interval_ms = 300000;
+  bool log_cleaner_enable = true;
+  int64_t log_cleaner_backoff_ms = 15000;
+  int64_t log_cleaner_dedupe_buffer_size = 128 * 1024 * 1024;
   int32_t offsets_topic_num_partitions = 50;
   int64_t offsets_retention_minutes = 10080;
   int64_t group_initial_rebalance_delay_ms = 3000;

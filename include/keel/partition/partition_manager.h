@@ -1,5 +1,6 @@
 // PartitionManager: owns every partition Log under one or more log dirs, the
-// group-commit Flusher, the retention task and the durable topic metadata.
+// group-commit Flusher, the retention task, the log cleaner (compaction) and
+// the durable topic metadata.
 //
 // Topic metadata (name, Uuid, partition count, config overrides) lives in
 // `<first log dir>/topics.meta` (see topic_metadata.h) and is written before
@@ -38,6 +39,7 @@
 #include "keel/storage/file_system.h"
 #include "keel/storage/flusher.h"
 #include "keel/storage/log.h"
+#include "keel/storage/log_cleaner.h"
 #include "keel/storage/log_config.h"
 #include "spdlog/logger.h"
 
@@ -49,6 +51,9 @@ struct PartitionManagerOptions {
   storage::FileSystem* fs = nullptr;         // not owned; must outlive the manager
   std::function<int64_t()> clock_ms;         // wall clock ms; defaults to system clock
   int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
+  bool cleaner_enable = true;                    // log.cleaner.enable
+  int64_t cleaner_backoff_ms = 15000;            // log.cleaner.backoff.ms
+  size_t cleaner_dedupe_buffer_bytes = size_t{128} << 20;  // log.cleaner.dedupe.buffer.size
   std::shared_ptr<spdlog::logger> logger;    // defaults to the "storage" logger
 };
 
@@ -92,6 +97,10 @@ class PartitionManager {
   // call back into the manager's admin methods. Replaces any earlier observer.
   void SetHighWatermarkObserver(HighWatermarkObserver observer);
 
+  // Runs one log-cleaner pass now, synchronously (tests, admin). Returns
+  // what it did; works whether or not the background cleaner is enabled.
+  storage::CleanerPassStats RunCleanerPass();
+
   // Stops retention, flushes and closes every log (writing clean-shutdown
   // markers), stops the flusher. Idempotent; returns the first error.
   absl::Status Shutdown();
@@ -115,6 +124,7 @@ class PartitionManager {
   std::string ChooseLogDir();
   absl::Status RemovePartitionDir(const std::string& dir);
   void RetentionLoop();
+  std::vector<std::shared_ptr<storage::Log>> AllLogs() const;
 
   PartitionManagerOptions options_;
   std::shared_ptr<spdlog::logger> logger_;
@@ -133,6 +143,7 @@ class PartitionManager {
   bool stopping_ = false;
   bool shut_down_ = false;
   std::thread retention_thread_;
+  std::unique_ptr<storage::LogCleaner> cleaner_;
 };
 
 }  // namespace keel::partition
