@@ -8,11 +8,8 @@
 // client host string and AwaitGroupCallback.
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
 
 #include "absl/functional/any_invocable.h"
@@ -38,42 +35,22 @@ std::string ClientHost(const Call& call);
 
 // Runs `start(callback)` on the storage pool (coordinator writes do file
 // I/O) and suspends the calling coroutine, without blocking a thread, until
-// the coordinator invokes the callback from whichever thread completes it.
+// the coordinator invokes the callback from whichever thread completes it
+// (see AwaitCallback in keel/server/net.h).
 //
-// `start` is passed as a named, copyable std::function (not a temporary built
-// inside the co_await expression): GCC 12 mishandles the lifetime of
-// non-trivial temporaries in co_await operands. Capture request data by
+// Pass `start` as a named std::function (not a lambda built inside the
+// co_await expression): GCC 12 mishandles the lifetime of non-trivial
+// temporaries in co_await operands. It is copied; capture request data by
 // shared_ptr.
 template <typename T>
-Task<T> AwaitGroupCallback(net::thread_pool& pool,
-                           std::function<void(absl::AnyInvocable<void(T)>)> start) {
-  struct State {
-    explicit State(net::any_io_executor ex) : timer(ex) {}
-    net::steady_timer timer;
-    std::mutex mu;
-    std::optional<T> result;
-  };
-  auto ex = co_await net::this_coro::executor;
-  auto state = std::make_shared<State>(ex);
-  net::post(pool, [state, start]() {
-    start([state](T value) {
-      {
-        std::lock_guard lock(state->mu);
-        state->result = std::move(value);
-      }
-      net::post(state->timer.get_executor(), [state] { state->timer.cancel(); });
+auto AwaitGroupCallback(net::thread_pool& pool,
+                        const std::function<void(absl::AnyInvocable<void(T)>)>& start) {
+  auto on_pool = [&pool, start](auto done) {
+    net::post(pool, [start, done = std::move(done)]() mutable {
+      start(absl::AnyInvocable<void(T)>(std::move(done)));
     });
-  });
-  for (;;) {
-    {
-      std::lock_guard lock(state->mu);
-      if (state->result) co_return std::move(*state->result);
-    }
-    // The re-check period bounds a wake-up lost to a cancel that ran before
-    // the wait started.
-    state->timer.expires_after(std::chrono::milliseconds(500));
-    co_await state->timer.async_wait(use_tuple);
-  }
+  };
+  return AwaitCallback<T>(std::move(on_pool));
 }
 
 }  // namespace keel::server
