@@ -65,7 +65,9 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
         SetError(pout, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
         continue;
       }
-      auto v = ValidateProduceRecords(part.records.bytes, log->config().max_message_bytes);
+      const storage::LogConfig config = log->config();
+      auto v = ValidateProduceRecords(part.records.bytes, config.max_message_bytes,
+                                      config.cleanup_compact);
       if (v.error != ErrorCode::NONE) {
         ModuleLogger("broker")->debug("conn={} produce to {}-{} rejected: {}",
                                       call.connection.connection_id, topic.name,

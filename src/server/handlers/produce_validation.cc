@@ -10,7 +10,7 @@ namespace keel::server {
 using protocol::ErrorCode;
 
 ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records,
-                                         int64_t max_message_bytes) {
+                                         int64_t max_message_bytes, bool require_keys) {
   ProduceValidation v;
   if (records.empty()) {
     v.error = ErrorCode::INVALID_RECORD;
@@ -54,6 +54,22 @@ ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records,
       v.error = ErrorCode::INVALID_RECORD;
       v.message = std::string(st.message());
       return v;
+    }
+    if (require_keys) {
+      int index = 0;
+      auto keyed = ForEachRecord(batch, [&](const RecordView& r) {
+        if (!r.key) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "compacted topic cannot accept a record without a key (record ", index, ")"));
+        }
+        ++index;
+        return absl::OkStatus();
+      });
+      if (!keyed.ok()) {
+        v.error = ErrorCode::INVALID_RECORD;
+        v.message = std::string(keyed.message());
+        return v;
+      }
     }
     v.has_producer_id |= header->producer_id >= 0;
     v.record_count += header->records_count;

@@ -2,7 +2,9 @@
 //
 // Splits the span into batches and checks each: magic 2 (older formats are
 // refused, as Kafka 4 refuses them), length and CRC-32C, size against
-// max.message.bytes, and every record's framing and offset deltas. Returns
+// max.message.bytes, and every record's framing and offset deltas; for a
+// compacted topic (`require_keys`) every record must have a key, as Kafka
+// requires. Returns
 // the Kafka error code to answer with and a message for the client; NONE when
 // the whole span may be appended as is.
 #pragma once
@@ -23,6 +25,7 @@ struct ProduceValidation {
   bool has_producer_id = false;  // some batch carries a producer id (idempotent)
 };
 
-ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records, int64_t max_message_bytes);
+ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records, int64_t max_message_bytes,
+                                         bool require_keys = false);
 
 }  // namespace keel::server
