@@ -4,16 +4,22 @@
 #include <algorithm>
 #include <array>
 
+#include "alter_configs.h"
 #include "api_versions.h"
 #include "create_partitions.h"
 #include "create_topics.h"
 #include "delete_groups.h"
+#include "delete_records.h"
 #include "delete_topics.h"
+#include "describe_cluster.h"
 #include "describe_configs.h"
 #include "describe_groups.h"
+#include "describe_log_dirs.h"
+#include "elect_leaders.h"
 #include "fetch.h"
 #include "find_coordinator.h"
 #include "heartbeat.h"
+#include "incremental_alter_configs.h"
 #include "init_producer_id.h"
 #include "join_group.h"
 #include "leave_group.h"
@@ -54,6 +60,12 @@ constexpr auto kHandlers = [] {
       MakeEntry<ListGroupsHandler>(),
       MakeEntry<DeleteGroupsHandler>(),
       MakeEntry<OffsetDeleteHandler>(),
+      MakeEntry<DeleteRecordsHandler>(),
+      MakeEntry<AlterConfigsHandler>(),
+      MakeEntry<DescribeLogDirsHandler>(),
+      MakeEntry<ElectLeadersHandler>(),
+      MakeEntry<IncrementalAlterConfigsHandler>(),
+      MakeEntry<DescribeClusterHandler>(),
   };
   std::sort(table.begin(), table.end(),
             [](const HandlerEntry& a, const HandlerEntry& b) { return a.api_key < b.api_key; });
