@@ -420,6 +420,60 @@ TEST_F(AdminHandlersTest, DeleteRecordsErrorsPerPartition) {
             Offset(0));
 }
 
+// DescribeConfigs
+
+protocol::DescribeConfigsRequest DescribeTopicConfigs(const std::string& topic,
+                                                      std::vector<std::string> keys) {
+  protocol::DescribeConfigsRequest req;
+  auto& res = req.resources.emplace_back();
+  res.resource_type = kResourceTopic;
+  res.resource_name = topic;
+  res.configuration_keys = std::move(keys);
+  req.include_synonyms = true;
+  req.include_documentation = true;
+  return req;
+}
+
+TEST_F(AdminHandlersTest, DescribeConfigsSynonymsTypesAndDocumentation) {
+  CreateTopic("t", 1, {{"retention.ms", "1234"}});
+  auto req = DescribeTopicConfigs("t", {"retention.ms", "segment.bytes", "preallocate",
+                                        "min.cleanable.dirty.ratio", "cleanup.policy"});
+  auto resp = Run<DescribeConfigsHandler>(req, 4);
+  ASSERT_EQ(resp.results.size(), 1u);
+  std::map<std::string, protocol::DescribeConfigsResponse::DescribeConfigsResult::
+                            DescribeConfigsResourceResult>
+      by_name;
+  for (const auto& c : resp.results[0].configs) by_name[c.name] = c;
+  ASSERT_EQ(by_name.size(), 5u);
+  const auto& retention = by_name["retention.ms"];
+  EXPECT_EQ(retention.value, std::optional<std::string>("1234"));
+  EXPECT_EQ(retention.config_source, 1);  // DYNAMIC_TOPIC_CONFIG
+  ASSERT_EQ(retention.synonyms.size(), 2u);
+  EXPECT_EQ(retention.synonyms[0].name, "retention.ms");
+  EXPECT_EQ(retention.synonyms[0].source, 1);
+  EXPECT_EQ(retention.synonyms[1].name, "log.retention.ms");
+  EXPECT_EQ(retention.synonyms[1].value, std::optional<std::string>("604800000"));
+  EXPECT_EQ(retention.synonyms[1].source, 5);  // DEFAULT_CONFIG
+  EXPECT_EQ(retention.config_type, 5);         // LONG
+  ASSERT_TRUE(retention.documentation.has_value());
+  EXPECT_FALSE(retention.documentation->empty());
+  // Not overridden: the default is the only synonym, and the source.
+  const auto& segment = by_name["segment.bytes"];
+  EXPECT_EQ(segment.config_source, 5);
+  ASSERT_EQ(segment.synonyms.size(), 1u);
+  EXPECT_EQ(segment.synonyms[0].name, "log.segment.bytes");
+  EXPECT_EQ(segment.config_type, 3);  // INT
+  EXPECT_EQ(by_name["preallocate"].config_type, 1);                // BOOLEAN
+  EXPECT_EQ(by_name["min.cleanable.dirty.ratio"].config_type, 6);  // DOUBLE
+  EXPECT_EQ(by_name["cleanup.policy"].config_type, 7);             // LIST
+
+  // Synonyms only when asked.
+  req.include_synonyms = false;
+  auto v1 = Run<DescribeConfigsHandler>(req, 1);
+  ASSERT_EQ(v1.results[0].configs.size(), 5u);
+  for (const auto& c : v1.results[0].configs) EXPECT_TRUE(c.synonyms.empty());
+}
+
 // DescribeCluster
 
 TEST_F(AdminHandlersTest, DescribeClusterListsThisNodeAsBrokerAndController) {

@@ -1,6 +1,9 @@
 #include "describe_configs.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "topic_util.h"
 
@@ -18,34 +21,103 @@ constexpr int8_t kTopicConfig = 1;
 constexpr int8_t kStaticBrokerConfig = 4;
 constexpr int8_t kDefaultConfig = 5;
 // Kafka's ConfigType codes.
+constexpr int8_t kTypeBoolean = 1;
 constexpr int8_t kTypeString = 2;
 constexpr int8_t kTypeInt = 3;
 constexpr int8_t kTypeLong = 5;
+constexpr int8_t kTypeDouble = 6;
 constexpr int8_t kTypeList = 7;
 
-// Topic key -> the broker key that sets its default.
-const std::map<std::string, std::string>& BrokerSynonyms() {
-  static const std::map<std::string, std::string> m = {
-      {"segment.bytes", "log.segment.bytes"},
-      {"segment.ms", "log.roll.ms"},
-      {"retention.ms", "log.retention.ms"},
-      {"retention.bytes", "log.retention.bytes"},
-      {"index.interval.bytes", "log.index.interval.bytes"},
-      {"flush.ms", "log.flush.interval.ms"},
-      {"max.message.bytes", "message.max.bytes"},
-      {"message.timestamp.type", "log.message.timestamp.type"},
-      {"cleanup.policy", "log.cleanup.policy"},
-      {"delete.retention.ms", "log.cleaner.delete.retention.ms"},
+// A topic key's Kafka type and meaning (DescribeConfigs v3+).
+struct TopicKeyInfo {
+  int8_t type;
+  const char* doc;
+};
+
+const std::map<std::string, TopicKeyInfo>& TopicKeys() {
+  static const std::map<std::string, TopicKeyInfo> m = {
+      {"cleanup.policy",
+       {kTypeList,
+        "What happens to old segments: \"delete\" removes them by retention.ms / "
+        "retention.bytes, \"compact\" keeps the newest record per key; both may be given."}},
+      {"delete.retention.ms",
+       {kTypeLong, "How long tombstones stay readable in compacted topics, in ms."}},
+      {"flush.ms",
+       {kTypeLong,
+        "Largest delay before appended data is fsynced, in ms; -1 (Keel's default) fsyncs "
+        "before acknowledging."}},
+      {"index.interval.bytes",
+       {kTypeInt, "Bytes of log between two entries of the sparse offset index."}},
+      {"max.compaction.lag.ms",
+       {kTypeLong, "Longest time a record may stay uncompacted in a compacted topic, in ms."}},
+      {"max.message.bytes", {kTypeInt, "Largest record batch accepted, in bytes."}},
+      {"message.timestamp.type",
+       {kTypeString,
+        "CreateTime keeps the producer's timestamps; LogAppendTime stamps the broker's clock."}},
+      {"min.cleanable.dirty.ratio",
+       {kTypeDouble, "Share of uncompacted log that makes a compacted topic due for cleaning."}},
+      {"min.compaction.lag.ms",
+       {kTypeLong, "Shortest time a record stays uncompacted in a compacted topic, in ms."}},
+      {"min.insync.replicas",
+       {kTypeInt, "Stored for compatibility; a single node is always the whole ISR."}},
+      {"preallocate", {kTypeBoolean, "Reserve the whole segment on disk when it is created."}},
+      {"retention.bytes",
+       {kTypeLong, "Largest size a partition may keep before old segments go; -1 = no limit."}},
+      {"retention.ms",
+       {kTypeLong, "How long segments are kept before deletion, in ms; -1 = forever."}},
+      {"segment.bytes", {kTypeInt, "Size at which a partition's active segment is rolled."}},
+      {"segment.index.bytes", {kTypeInt, "Size limit of a segment's offset index."}},
+      {"segment.ms", {kTypeLong, "Age at which the active segment is rolled, in ms."}},
   };
   return m;
 }
 
+// Topic key -> the broker keys that set its default, in Kafka's precedence
+// order (the first one set wins).
+const std::map<std::string, std::vector<std::string>>& BrokerSynonyms() {
+  static const std::map<std::string, std::vector<std::string>> m = {
+      {"segment.bytes", {"log.segment.bytes"}},
+      {"segment.ms", {"log.roll.ms", "log.roll.hours"}},
+      {"retention.ms", {"log.retention.ms", "log.retention.minutes", "log.retention.hours"}},
+      {"retention.bytes", {"log.retention.bytes"}},
+      {"index.interval.bytes", {"log.index.interval.bytes"}},
+      {"flush.ms", {"log.flush.interval.ms"}},
+      {"max.message.bytes", {"message.max.bytes"}},
+      {"message.timestamp.type", {"log.message.timestamp.type"}},
+      {"cleanup.policy", {"log.cleanup.policy"}},
+      {"delete.retention.ms", {"log.cleaner.delete.retention.ms"}},
+      {"min.cleanable.dirty.ratio", {"log.cleaner.min.cleanable.ratio"}},
+      {"min.compaction.lag.ms", {"log.cleaner.min.compaction.lag.ms"}},
+      {"max.compaction.lag.ms", {"log.cleaner.max.compaction.lag.ms"}},
+  };
+  return m;
+}
+
+// The built-in default of every broker key (what it is when nothing sets it).
+const std::map<std::string, std::string>& BrokerDefaults() {
+  static const std::map<std::string, std::string> m = [] {
+    std::map<std::string, std::string> out;
+    auto defaults = config::BuildBrokerConfig({}, {});
+    if (defaults.ok())
+      for (const auto& e : defaults->entries) out.emplace(e.name, e.value);
+    return out;
+  }();
+  return m;
+}
+
 int8_t TypeOf(const std::string& key, const std::string& value) {
-  if (key == "cleanup.policy") return kTypeList;
-  if (key == "message.timestamp.type" || value.empty()) return kTypeString;
+  if (auto it = TopicKeys().find(key); it != TopicKeys().end()) return it->second.type;
+  if (value == "true" || value == "false") return kTypeBoolean;
+  if (value.empty()) return kTypeString;
   bool numeric = std::all_of(value.begin(), value.end(),
                              [](char c) { return (c >= '0' && c <= '9') || c == '-'; });
-  if (!numeric) return kTypeString;
+  if (!numeric) {
+    bool decimal = std::all_of(value.begin(), value.end(), [](char c) {
+      return (c >= '0' && c <= '9') || c == '-' || c == '.';
+    });
+    return decimal && std::count(value.begin(), value.end(), '.') == 1 ? kTypeDouble
+                                                                         : kTypeString;
+  }
   return key.find(".ms") != std::string::npos || key.find("bytes") != std::string::npos ? kTypeLong
                                                                                          : kTypeInt;
 }
@@ -56,7 +128,7 @@ bool Wanted(const std::optional<std::vector<std::string>>& keys, const std::stri
 
 void DescribeTopic(const BrokerContext& broker, const partition::TopicInfo& topic,
                    const protocol::DescribeConfigsRequest::DescribeConfigsResource& res,
-                   bool synonyms, Result& out) {
+                   bool synonyms, bool docs, Result& out) {
   auto effective = broker.default_log_config.WithOverrides(topic.configs);
   if (!effective.ok()) {
     out.error_code = int16_t(ErrorCode::INVALID_CONFIG);
@@ -71,19 +143,32 @@ void DescribeTopic(const BrokerContext& broker, const partition::TopicInfo& topi
     e.read_only = false;
     e.is_sensitive = false;
     e.config_type = TypeOf(key, value);
-    bool overridden = topic.configs.count(key) > 0;
-    const config::ConfigEntry* broker_entry = nullptr;
+    if (docs) {
+      auto info = TopicKeys().find(key);
+      e.documentation = info != TopicKeys().end() ? info->second.doc : "";
+    }
+    // Kafka's synonyms, highest precedence first: the topic override, the
+    // broker keys set in the config, then the built-in default.
+    std::vector<Entry::DescribeConfigsSynonym> chain;
+    if (auto o = topic.configs.find(key); o != topic.configs.end())
+      chain.push_back({key, o->second, kTopicConfig});
     auto syn = BrokerSynonyms().find(key);
     if (syn != BrokerSynonyms().end()) {
-      for (const auto& be : broker.config.entries)
-        if (be.name == syn->second && be.source != config::ConfigSource::kDefault) broker_entry = &be;
+      for (const std::string& broker_key : syn->second) {
+        for (const auto& be : broker.config.entries)
+          if (be.name == broker_key && be.source != config::ConfigSource::kDefault)
+            chain.push_back({be.name, be.value, kStaticBrokerConfig});
+      }
+      for (const std::string& broker_key : syn->second) {
+        auto d = BrokerDefaults().find(broker_key);
+        if (d != BrokerDefaults().end() && !d->second.empty()) {
+          chain.push_back({broker_key, d->second, kDefaultConfig});
+          break;
+        }
+      }
     }
-    e.config_source = overridden ? kTopicConfig : broker_entry ? kStaticBrokerConfig : kDefaultConfig;
-    if (synonyms) {
-      if (overridden) e.synonyms.push_back({key, topic.configs.at(key), kTopicConfig});
-      if (broker_entry)
-        e.synonyms.push_back({broker_entry->name, broker_entry->value, kStaticBrokerConfig});
-    }
+    e.config_source = chain.empty() ? kDefaultConfig : chain.front().source;
+    if (synonyms) e.synonyms = std::move(chain);
     out.configs.push_back(std::move(e));
   }
 }
@@ -105,7 +190,12 @@ void DescribeBroker(const BrokerContext& broker,
     if (be.name == "listeners" || be.name == "advertised.listeners" || be.name == "log.dirs")
       e.config_type = kTypeList;
     if (docs) e.documentation = be.doc;
-    if (synonyms) e.synonyms.push_back({be.name, be.value, e.config_source});
+    if (synonyms) {
+      e.synonyms.push_back({be.name, e.value, e.config_source});  // null when sensitive
+      auto d = BrokerDefaults().find(be.name);
+      if (!is_default && !be.sensitive && d != BrokerDefaults().end() && !d->second.empty())
+        e.synonyms.push_back({be.name, d->second, kDefaultConfig});
+    }
     out.configs.push_back(std::move(e));
   }
 }
@@ -128,7 +218,8 @@ Task<Reply<DescribeConfigsHandler::Response>> DescribeConfigsHandler::Handle(Cal
         out.error_message = "unknown topic " + res.resource_name;
         continue;
       }
-      DescribeTopic(broker, *topic, res, request.include_synonyms, out);
+      DescribeTopic(broker, *topic, res, request.include_synonyms,
+                    request.include_documentation, out);
     } else if (res.resource_type == kBrokerResource) {
       if (!res.resource_name.empty() && res.resource_name != std::to_string(broker.config.node_id)) {
         out.error_code = int16_t(ErrorCode::INVALID_REQUEST);

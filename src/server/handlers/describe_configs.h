@@ -1,5 +1,9 @@
 // DescribeConfigs (key 32): topic configs (effective value, source: topic
-// override / broker config / default, with synonyms) and broker configs.
+// override / broker config / default) and broker configs (read-only: Keel has
+// no dynamic broker configs). With include_synonyms, each entry lists its
+// synonyms in Kafka's precedence order: the topic override, broker keys set
+// in the config, the built-in default (sensitive values are null). v3+ carry
+// Kafka's config type per key and, when asked, documentation.
 #pragma once
 
 #include "handler.h"
