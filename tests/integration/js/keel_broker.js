@@ -3,7 +3,7 @@
 //
 // startBroker() spawns keel (KEEL_BINARY) on an ephemeral 127.0.0.1 port with
 // a fresh temporary data dir, waits up to 20 s for its ready file and resolves
-// to a handle with { bootstrap, port, logTail(), stop() }. stop() sends SIGTERM
+// to a handle with { bootstrap, port, dataDir, logTail(), stop() }. stop() sends SIGTERM
 // (SIGKILL after 20 s) and removes the temp dir. apiVersions(port) asks the
 // broker for its API list with a raw ApiVersions v0 request.
 
@@ -70,7 +70,7 @@ async function startBroker(settings = {}) {
     if (line) {
       if (!line.startsWith('PLAINTEXT://')) throw new Error(`malformed ready line ${line}`);
       const port = Number(line.slice(line.lastIndexOf(':') + 1));
-      return { bootstrap: `127.0.0.1:${port}`, port, logTail, stop };
+      return { bootstrap: `127.0.0.1:${port}`, port, dataDir, logTail, stop };
     }
     await sleep(20);
   }
