@@ -1,5 +1,6 @@
 // librdkafka's Admin API against a real keel: CreateTopics, DeleteTopics,
-// DescribeConfigs, CreatePartitions.
+// DescribeConfigs, CreatePartitions, AlterConfigs (v0 from librdkafka 2.0.2)
+// and DeleteRecords (v1).
 #include <librdkafka/rdkafka.h>
 
 #include "broker_process.h"
@@ -105,6 +106,76 @@ TEST_F(RdkafkaAdminTest, CreatePartitionsIncreasesPartitionCount) {
   ASSERT_OK_AND_ASSIGN(rd_kafka_resp_err_t grown, admin_->CreatePartitions("growing", 3));
   ASSERT_EQ(grown, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2name(grown);
   ASSERT_OK(WaitForTopic(admin_->handle(), "growing", 3, kTimeout));
+}
+
+TEST_F(RdkafkaAdminTest, AlterConfigsReplacesTopicOverrides) {
+  ASSERT_OK_AND_ASSIGN(rd_kafka_resp_err_t err,
+                       admin_->CreateTopic("altered", 1, {{"retention.ms", "1000"}}));
+  ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2name(err);
+  ASSERT_OK_AND_ASSIGN(Admin::ResourceResult r,
+                       admin_->AlterConfigs(RD_KAFKA_RESOURCE_TOPIC, "altered",
+                                            {{"segment.bytes", "1048576"}}));
+  ASSERT_EQ(r.error, RD_KAFKA_RESP_ERR_NO_ERROR) << r.message;
+  ASSERT_OK_AND_ASSIGN(auto configs, admin_->DescribeTopicConfigs("altered"));
+  EXPECT_EQ(configs["segment.bytes"], "1048576");
+  EXPECT_EQ(configs["retention.ms"], "604800000");  // no longer overridden
+
+  ASSERT_OK_AND_ASSIGN(Admin::ResourceResult dry,
+                       admin_->AlterConfigs(RD_KAFKA_RESOURCE_TOPIC, "altered",
+                                            {{"segment.bytes", "2097152"}}, true));
+  EXPECT_EQ(dry.error, RD_KAFKA_RESP_ERR_NO_ERROR) << dry.message;
+  ASSERT_OK_AND_ASSIGN(configs, admin_->DescribeTopicConfigs("altered"));
+  EXPECT_EQ(configs["segment.bytes"], "1048576");
+}
+
+TEST_F(RdkafkaAdminTest, AlterConfigsErrorsArePerResource) {
+  ASSERT_OK_AND_ASSIGN(rd_kafka_resp_err_t err, admin_->CreateTopic("strict", 1));
+  ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_OK_AND_ASSIGN(Admin::ResourceResult bad,
+                       admin_->AlterConfigs(RD_KAFKA_RESOURCE_TOPIC, "strict",
+                                            {{"segment.bytes", "huge"}}));
+  EXPECT_EQ(bad.error, RD_KAFKA_RESP_ERR_INVALID_CONFIG) << rd_kafka_err2name(bad.error);
+  EXPECT_NE(bad.message.find("segment.bytes"), std::string::npos) << bad.message;
+  ASSERT_OK_AND_ASSIGN(Admin::ResourceResult missing,
+                       admin_->AlterConfigs(RD_KAFKA_RESOURCE_TOPIC, "absent",
+                                            {{"segment.bytes", "1048576"}}));
+  EXPECT_EQ(missing.error, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  ASSERT_OK_AND_ASSIGN(Admin::ResourceResult broker,
+                       admin_->AlterConfigs(RD_KAFKA_RESOURCE_BROKER, "0",
+                                            {{"log.retention.ms", "1000"}}));
+  EXPECT_EQ(broker.error, RD_KAFKA_RESP_ERR_INVALID_REQUEST) << rd_kafka_err2name(broker.error);
+}
+
+TEST_F(RdkafkaAdminTest, DeleteRecordsMovesTheLowWatermark) {
+  ASSERT_OK_AND_ASSIGN(rd_kafka_resp_err_t created, admin_->CreateTopic("trimmed", 2));
+  ASSERT_EQ(created, RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_OK(WaitForTopic(admin_->handle(), "trimmed", 2, kTimeout));
+  {
+    ASSERT_OK_AND_ASSIGN(auto producer, Producer::Create(broker_.bootstrap()));
+    std::vector<Message> msgs(12);
+    for (size_t i = 0; i < msgs.size(); ++i) {
+      msgs[i].topic = "trimmed";
+      msgs[i].partition = i < 8 ? 0 : 1;  // 8 records in p0, 4 in p1
+      msgs[i].value = "r" + std::to_string(i);
+    }
+    ASSERT_OK(producer->ProduceAll(msgs, kTimeout).status());
+  }
+  ASSERT_OK_AND_ASSIGN(auto result,
+                       admin_->DeleteRecords("trimmed", {{0, 5}, {1, RD_KAFKA_OFFSET_END}}));
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0].error, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2name(result[0].error);
+  EXPECT_EQ(result[0].low_watermark, 5);
+  EXPECT_EQ(result[1].error, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2name(result[1].error);
+  EXPECT_EQ(result[1].low_watermark, 4);  // OFFSET_END (-1) = high watermark
+  int64_t low = -1, high = -1;
+  ASSERT_EQ(rd_kafka_query_watermark_offsets(admin_->handle(), "trimmed", 0, &low, &high, 15000),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(low, 5);
+  EXPECT_EQ(high, 8);
+
+  ASSERT_OK_AND_ASSIGN(auto above, admin_->DeleteRecords("trimmed", {{0, 9}}));
+  EXPECT_EQ(above[0].error, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
+      << rd_kafka_err2name(above[0].error);
 }
 
 }  // namespace

@@ -400,6 +400,64 @@ absl::StatusOr<std::map<std::string, std::optional<std::string>>> Admin::Describ
   return out;
 }
 
+absl::StatusOr<Admin::ResourceResult> Admin::AlterConfigs(rd_kafka_ResourceType_t type,
+                                                          const std::string& name,
+                                                          const Settings& configs,
+                                                          bool validate_only) {
+  rd_kafka_ConfigResource_t* cr = rd_kafka_ConfigResource_new(type, name.c_str());
+  for (const auto& [k, v] : configs) rd_kafka_ConfigResource_set_config(cr, k.c_str(), v.c_str());
+  Queue q(rk_.get());
+  rd_kafka_AdminOptions_t* o = Options(rk_.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+  if (validate_only) {
+    char err[256];
+    rd_kafka_AdminOptions_set_validate_only(o, 1, err, sizeof err);
+  }
+  rd_kafka_AlterConfigs(rk_.get(), &cr, 1, o, q.q);
+  rd_kafka_AdminOptions_destroy(o);
+  rd_kafka_ConfigResource_destroy(cr);
+  auto ev = AwaitResult(q, "AlterConfigs");
+  if (!ev.ok()) return ev.status();
+  size_t cnt = 0;
+  const rd_kafka_ConfigResource_t** res =
+      rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(*ev), &cnt);
+  absl::StatusOr<ResourceResult> out;
+  if (cnt != 1) {
+    out = absl::DataLossError(absl::StrCat("AlterConfigs: ", cnt, " resources in result"));
+  } else {
+    const char* text = rd_kafka_ConfigResource_error_string(res[0]);
+    out = ResourceResult{rd_kafka_ConfigResource_error(res[0]), text ? text : ""};
+  }
+  rd_kafka_event_destroy(*ev);
+  return out;
+}
+
+absl::StatusOr<std::map<int32_t, Admin::DeletedRecords>> Admin::DeleteRecords(
+    const std::string& topic, const std::map<int32_t, int64_t>& before) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(int(before.size()));
+  for (const auto& [p, offset] : before)
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = offset;
+  rd_kafka_DeleteRecords_t* del = rd_kafka_DeleteRecords_new(list);
+  rd_kafka_topic_partition_list_destroy(list);
+  Queue q(rk_.get());
+  rd_kafka_AdminOptions_t* o = Options(rk_.get(), RD_KAFKA_ADMIN_OP_DELETERECORDS);
+  char err[256];
+  rd_kafka_AdminOptions_set_operation_timeout(o, 10000, err, sizeof err);
+  rd_kafka_DeleteRecords(rk_.get(), &del, 1, o, q.q);
+  rd_kafka_AdminOptions_destroy(o);
+  rd_kafka_DeleteRecords_destroy(del);
+  auto ev = AwaitResult(q, "DeleteRecords");
+  if (!ev.ok()) return ev.status();
+  const rd_kafka_topic_partition_list_t* offsets =
+      rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(*ev));
+  std::map<int32_t, DeletedRecords> out;
+  for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = offsets->elems[i];
+    out[tp.partition] = DeletedRecords{tp.err, tp.offset};
+  }
+  rd_kafka_event_destroy(*ev);
+  return out;
+}
+
 // ---------------------------------------------------------------- Metadata
 
 absl::StatusOr<ClusterInfo> FetchMetadata(rd_kafka_t* rk, const std::string& topic,

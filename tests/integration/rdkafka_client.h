@@ -110,6 +110,23 @@ class Admin {
   // Returns the topic's config entries (name -> value; null values as nullopt).
   absl::StatusOr<std::map<std::string, std::optional<std::string>>> DescribeTopicConfigs(
       const std::string& name);
+  // rd_kafka_AlterConfigs on one resource (replaces its overrides). Returns the
+  // resource's error code and error string.
+  struct ResourceResult {
+    rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+    std::string message;
+  };
+  absl::StatusOr<ResourceResult> AlterConfigs(rd_kafka_ResourceType_t type,
+                                              const std::string& name, const Settings& configs,
+                                              bool validate_only = false);
+  // rd_kafka_DeleteRecords: partition -> offset to delete before (-1 = high
+  // watermark). Returns partition -> {error, low watermark}.
+  struct DeletedRecords {
+    rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+    int64_t low_watermark = -1;
+  };
+  absl::StatusOr<std::map<int32_t, DeletedRecords>> DeleteRecords(
+      const std::string& topic, const std::map<int32_t, int64_t>& before);
   rd_kafka_t* handle() const { return rk_.get(); }
 
  private:
