@@ -96,6 +96,7 @@ absl::Status Log::RollLocked(int64_t now_ms) {
   unsynced_.push_back(std::move(old));
   active_dirty_ = false;
   dir_dirty_ = true;
+  if (producers_.size() > 0) pending_producer_snapshot_ = producers_.EncodeSnapshot(log_end_offset_);
   logger_->info("{}: rolled to new segment at offset {}", options_.dir, log_end_offset_);
   return absl::OkStatus();
 }
@@ -111,6 +112,12 @@ absl::Status Log::Roll() {
     NotifyFlusherLocked();
   }
   for (auto& f : failed) f(s);
+  std::string snapshot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    snapshot.swap(pending_producer_snapshot_);
+  }
+  if (s.ok() && !snapshot.empty()) s = WriteProducerSnapshot(snapshot);
   return s;
 }
 
@@ -149,6 +156,8 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
   namespace bo = batch_offsets;
   if (bytes.empty()) return absl::InvalidArgumentError("append of zero bytes");
   absl::InlinedVector<BatchSummary, 4> batches;
+  std::optional<BatchHeader> idempotent;  // the batch of an idempotent producer, if any
+  bool has_producer_ids = false;
   int64_t max_message_bytes, records = 0;
   bool verify_crc, log_append_time;
   {
@@ -186,8 +195,18 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
       if (!v.ok()) return absl::InvalidArgumentError(v.status().message());
     }
     batches.push_back({0, delta, int64_t(coding::LoadBE64(p + bo::kMaxTimestamp)), uint32_t(total)});
+    if (int64_t(coding::LoadBE64(p + bo::kProducerId)) >= 0) {
+      has_producer_ids = true;
+      auto h = ParseBatchHeader(std::span<const uint8_t>(p, total));
+      if (!h.ok()) return absl::InvalidArgumentError(h.status().message());
+      if (!h->is_control() && h->base_sequence >= 0) idempotent = *h;
+    }
     records += int64_t(delta) + 1;
     pos += total;
+  }
+  if (idempotent && batches.size() > 1) {
+    return absl::InvalidArgumentError(
+        "a batch of an idempotent producer must be the only batch of its partition in a request");
   }
 
   AppendResult result;
@@ -197,6 +216,16 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!offline_status_.ok()) return offline_status_;
+    if (idempotent) {
+      ProducerCheckResult check = producers_.Check(*idempotent);
+      if (check.outcome == ProducerCheck::kDuplicate) {
+        result.base_offset = Offset(check.duplicate_of.first_offset);
+        result.last_offset = Offset(check.duplicate_of.last_offset);
+        result.duplicate = true;
+        return result;
+      }
+      if (check.outcome != ProducerCheck::kOk) return ProducerCheckError(check.outcome, check.message);
+    }
     int64_t now = options_.clock_ms();
     int64_t last = log_end_offset_ + records - 1;
     if (ShouldRollLocked(bytes.size(), last, now)) {
@@ -231,6 +260,13 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
         GoOfflineLocked(s, &failed);
         failure = offline_status_;
       } else {
+        if (has_producer_ids) {
+          for (size_t at = 0; at < bytes.size();) {
+            auto h = ParseBatchHeader(std::span<const uint8_t>(bytes.data() + at, bytes.size() - at));
+            if (h.ok() && h->producer_id >= 0) producers_.Apply(*h, now);
+            at += h.ok() ? h->total_size() : bytes.size();
+          }
+        }
         result.base_offset = Offset(log_end_offset_);
         result.last_offset = Offset(next - 1);
         result.log_append_time_ms = log_append_time ? now : -1;
@@ -250,7 +286,73 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
   for (auto& f : failed) f(failure);
   for (auto& r : ready) r(absl::OkStatus());
   if (!failure.ok()) return failure;
+  std::string snapshot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    snapshot.swap(pending_producer_snapshot_);
+  }
+  if (!snapshot.empty()) {
+    // Best effort: a missing snapshot only means a longer replay on open.
+    absl::Status s = WriteProducerSnapshot(snapshot);
+    if (!s.ok()) logger_->warn("{}: producer state snapshot: {}", options_.dir, s.ToString());
+  }
   return result;
+}
+
+absl::Status Log::WriteProducerSnapshot(const std::string& snapshot) {
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  return WriteFileAtomically(*options_.fs, options_.dir, std::string(kProducerSnapshotFile), snapshot);
+}
+
+size_t Log::ExpireProducers(int64_t now_ms, int64_t expiration_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return producers_.Expire(now_ms, expiration_ms);
+}
+
+std::map<int64_t, ProducerEntry> Log::ProducerStates() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return producers_.entries();
+}
+
+absl::Status Log::ReplayProducerStateLocked(int64_t from_offset) {
+  auto it = segments_.upper_bound(from_offset);
+  if (it != segments_.begin()) --it;
+  for (; it != segments_.end(); ++it) {
+    const Segment& seg = *it->second;
+    uint64_t pos = seg.LookupPosition(std::max(from_offset, seg.base_offset())).position;
+    ScanOptions scan;
+    scan.chunk_bytes = 1 << 20;
+    KEEL_ASSIGN_OR_RETURN(ScanResult r, ScanBatches(*seg.file(), pos, seg.size(), scan,
+                                                    [&](const BatchHeader& h, uint64_t) {
+                                                      if (h.base_offset >= from_offset && h.producer_id >= 0) {
+                                                        producers_.Apply(h, h.max_timestamp);
+                                                      }
+                                                      return true;
+                                                    }));
+    if (!r.stop_reason.ok()) {
+      return absl::DataLossError(absl::StrCat(seg.path(), ": ", r.stop_reason.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Log::RecoverProducerStateLocked() {
+  producers_.Clear();
+  int64_t from = log_start_offset_;
+  if (auto text = ReadFileToString(*options_.fs, JoinPath(options_.dir, kProducerSnapshotFile)); text.ok()) {
+    ProducerStateTable loaded;
+    auto offset = loaded.DecodeSnapshot(*text);
+    if (!offset.ok()) {
+      logger_->warn("{}: ignoring producer state snapshot: {}", options_.dir, offset.status().ToString());
+    } else if (*offset > log_end_offset_) {
+      logger_->info("{}: producer state snapshot at {} is past the log end {}; rebuilding",
+                    options_.dir, *offset, log_end_offset_);
+    } else {
+      producers_ = std::move(loaded);
+      from = std::max(*offset, log_start_offset_);
+    }
+  }
+  return ReplayProducerStateLocked(from);
 }
 
 void Log::WaitDurable(Offset last_offset, Callback done) {
@@ -600,6 +702,11 @@ absl::Status Log::Truncate(Offset end_offset) {
       high_watermark_ = std::min(high_watermark_, log_end_offset_);
       synced_offset_ = std::min(synced_offset_, log_end_offset_);
       clean_offset_ = std::min(clean_offset_, log_end_offset_);
+      producers_.Clear();
+      if (absl::Status rebuilt = ReplayProducerStateLocked(log_start_offset_); !rebuilt.ok()) {
+        logger_->warn("{}: rebuilding producer state after truncation: {}", options_.dir,
+                      rebuilt.ToString());
+      }
       unsynced_.erase(std::remove_if(unsynced_.begin(), unsynced_.end(),
                                      [&](const auto& s) { return s->base_offset() >= end; }),
                       unsynced_.end());
@@ -639,6 +746,12 @@ absl::Status Log::Close() {
   }
   KEEL_RETURN_IF_ERROR(active->Seal());
   KEEL_RETURN_IF_ERROR(active->Sync());
+  std::string snapshot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    snapshot = producers_.EncodeSnapshot(log_end_offset_);
+  }
+  KEEL_RETURN_IF_ERROR(WriteProducerSnapshot(snapshot));
   KEEL_RETURN_IF_ERROR(WriteCheckpoint());
   KEEL_RETURN_IF_ERROR(
       WriteFileAtomically(*options_.fs, options_.dir, std::string(kCleanShutdownFile), ""));

@@ -170,6 +170,7 @@ absl::Status Log::Recover() {
   high_watermark_ = log_end_offset_;
   synced_offset_ = log_end_offset_;
   clean_offset_ = std::clamp(clean_offset_, log_start_offset_, log_end_offset_);
+  KEEL_RETURN_IF_ERROR(RecoverProducerStateLocked());
 
   // Pass 4: make the result durable and forget the clean-shutdown marker
   // before any append can happen.

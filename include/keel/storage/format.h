@@ -19,6 +19,8 @@
 //     clean_shutdown                          present only after a clean close
 //     *.tmp                                   in-flight atomic writes (removed on load)
 //     *.deleted                               segments being removed (removed on load)
+//     producer_state                          idempotent-producer state snapshot
+//                                              (producer_state.h), as of an offset
 //     cleaner_checkpoint                      compaction progress: first dirty
 //                                              offset + next tombstone expiry
 //     <20-digit base>.cleaned                 a segment group being rewritten by
@@ -52,6 +54,7 @@ inline constexpr std::string_view kCleanedSuffix = ".cleaned";
 inline constexpr std::string_view kSwapSuffix = ".swap";
 inline constexpr std::string_view kCheckpointFile = "checkpoint";
 inline constexpr std::string_view kCleanerCheckpointFile = "cleaner_checkpoint";
+inline constexpr std::string_view kProducerSnapshotFile = "producer_state";
 inline constexpr std::string_view kCleanShutdownFile = "clean_shutdown";
 inline constexpr std::string_view kDeletedDirSuffix = "-delete";
 

@@ -34,6 +34,7 @@
 #include "keel/common/types.h"
 #include "keel/storage/file_system.h"
 #include "keel/storage/log_config.h"
+#include "keel/storage/producer_state.h"
 #include "keel/storage/segment.h"
 #include "keel/storage/segment_index.h"
 #include "spdlog/logger.h"
@@ -63,6 +64,9 @@ struct AppendResult {
   Offset base_offset;
   Offset last_offset;
   int64_t log_append_time_ms = -1;  // -1 unless the topic uses LogAppendTime
+  // The batch was a retry of one of its producer's last five batches: nothing
+  // was written and the offsets are the original batch's.
+  bool duplicate = false;
 };
 
 // A byte range of a segment file holding whole batches. The handle keeps the
@@ -141,6 +145,12 @@ class Log : public std::enable_shared_from_this<Log> {
   Log(const Log&) = delete;
   Log& operator=(const Log&) = delete;
 
+  // Idempotent producers (batches with a producer id, producer_state.h): such
+  // a batch must be the only one in the span (InvalidArgument otherwise); a
+  // retry of a recent batch returns its original offsets with `duplicate`
+  // set and writes nothing; sequence or epoch violations return
+  // FailedPrecondition carrying a ProducerCheck (ProducerCheckOf).
+  //
   // Appends one or more complete RecordBatch v2 batches, assigning offsets in
   // place (baseOffset, partitionLeaderEpoch; maxTimestamp + CRC when the
   // topic uses LogAppendTime). The caller has validated the batches; this
@@ -207,6 +217,12 @@ class Log : public std::enable_shared_from_this<Log> {
   // Offsets below this have been compacted.
   Offset clean_offset() const;
 
+  // Drops idempotent-producer state idle for longer than `expiration_ms`
+  // (producer.id.expiration.ms). Returns how many producers were dropped.
+  size_t ExpireProducers(int64_t now_ms, int64_t expiration_ms);
+  // A copy of the producer state (DescribeProducers, tests).
+  std::map<int64_t, ProducerEntry> ProducerStates() const;
+
   // Flushes, seals the active segment, writes the checkpoint and the
   // clean-shutdown marker. Afterwards appends fail with Unavailable.
   absl::Status Close();
@@ -245,6 +261,14 @@ class Log : public std::enable_shared_from_this<Log> {
   absl::Status DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed);
   SegmentOptions SegmentOptionsLocked() const;
   absl::StatusOr<TimestampOffset> FindOffsetByTimestampImpl(int64_t ts) const;
+  // Producer state: replays the batch headers from `from_offset` to the log
+  // end into producers_ (recovery, truncation).
+  absl::Status ReplayProducerStateLocked(int64_t from_offset);
+  // Loads the snapshot if usable and replays the rest; else rebuilds from
+  // the log start.
+  absl::Status RecoverProducerStateLocked();
+  // Writes `snapshot` (EncodeSnapshot output) as the producer_state file.
+  absl::Status WriteProducerSnapshot(const std::string& snapshot);
   struct CleanableSegment {
     std::shared_ptr<Segment> segment;
     int64_t next_base;  // base offset of the segment after it (group ends)
@@ -276,6 +300,9 @@ class Log : public std::enable_shared_from_this<Log> {
   int64_t high_watermark_ = 0;
   int64_t synced_offset_ = 0;          // every offset below is fsynced
   int64_t checkpointed_recovery_point_ = 0;
+  ProducerStateTable producers_;
+  std::string pending_producer_snapshot_;  // encoded at a roll, written after unlocking
+  std::mutex snapshot_mu_;                 // serializes producer snapshot writes
   int64_t clean_offset_ = 0;            // compaction: offsets below are clean
   int64_t next_tombstone_expiry_ms_ = -1;  // -1: no kept tombstone
   std::vector<std::shared_ptr<Segment>> unsynced_;  // rolled, not yet fsynced

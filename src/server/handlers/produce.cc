@@ -19,6 +19,26 @@ struct AppendJob {
   absl::StatusOr<storage::AppendResult> result = absl::UnknownError("not appended");
 };
 
+// Kafka's answer to a refused append: the idempotent-producer checks have
+// their own codes; everything else maps by status code.
+ErrorCode AppendErrorCode(const absl::Status& status) {
+  if (auto check = storage::ProducerCheckOf(status)) {
+    switch (*check) {
+      case storage::ProducerCheck::kInvalidEpoch:
+        return ErrorCode::INVALID_PRODUCER_EPOCH;
+      case storage::ProducerCheck::kOutOfOrderSequence:
+        return ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER;
+      case storage::ProducerCheck::kUnknownProducer:
+        return ErrorCode::UNKNOWN_PRODUCER_ID;
+      case storage::ProducerCheck::kOk:
+      case storage::ProducerCheck::kDuplicate:
+        break;
+    }
+  }
+  if (absl::IsInvalidArgument(status)) return ErrorCode::INVALID_RECORD;
+  return ToErrorCode(status);
+}
+
 void SetError(PartitionResp& p, ErrorCode e, std::string message = {}) {
   p.error_code = int16_t(e);
   p.base_offset = Offset(-1);
@@ -96,8 +116,14 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
     if (!j.result.ok()) {
       ModuleLogger("broker")->warn("append to {} failed: {}", j.log->topic_partition(),
                                    j.result.status().ToString());
-      SetError(*j.out, ToErrorCode(j.result.status()), std::string(j.result.status().message()));
+      SetError(*j.out, AppendErrorCode(j.result.status()), std::string(j.result.status().message()));
       continue;
+    }
+    if (j.result->duplicate) {
+      ModuleLogger("broker")->debug("conn={} produce to {}: retried batch, answered with its "
+                                    "original offsets {}..{}",
+                                    call.connection.connection_id, j.log->topic_partition(),
+                                    j.result->base_offset.value, j.result->last_offset.value);
     }
     j.out->error_code = int16_t(ErrorCode::NONE);
     j.out->base_offset = j.result->base_offset;

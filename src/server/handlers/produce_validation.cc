@@ -50,6 +50,13 @@ ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records,
       v.message = "clients may not produce control batches";
       return v;
     }
+    if (header->producer_id >= 0 && (header->base_sequence < 0 || header->producer_epoch < 0)) {
+      v.error = ErrorCode::INVALID_RECORD;
+      v.message = absl::StrCat("batch of producer ", header->producer_id, " has sequence ",
+                               header->base_sequence, " and epoch ", header->producer_epoch,
+                               "; both must be >= 0");
+      return v;
+    }
     if (auto st = ValidateRecords(batch); !st.ok()) {
       v.error = ErrorCode::INVALID_RECORD;
       v.message = std::string(st.message());
@@ -75,6 +82,11 @@ ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records,
     v.record_count += header->records_count;
     ++v.batch_count;
     pos += *size;
+  }
+  if (v.has_producer_id && v.batch_count > 1) {
+    v.error = ErrorCode::INVALID_RECORD;
+    v.message = "an idempotent or transactional produce must carry exactly one batch per partition";
+    return v;
   }
   return v;
 }

@@ -1,0 +1,202 @@
+// ProducerStateTable: Kafka's sequence/epoch rules, the five-batch cache,
+// expiry and the snapshot format; and the Log's use of it (duplicates,
+// errors, state across clean and unclean reopen, truncation).
+#include "keel/storage/producer_state.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <limits>
+
+#include "keel/storage/format.h"
+#include "storage/log_test_util.h"
+
+namespace keel::storage {
+namespace {
+
+using testing::KeyedBatch;
+namespace fs = std::filesystem;
+
+BatchHeader Idem(int64_t pid, int16_t epoch, int32_t seq, int32_t count, int64_t base_offset) {
+  BatchHeader h;
+  h.producer_id = pid;
+  h.producer_epoch = epoch;
+  h.base_sequence = seq;
+  h.last_offset_delta = count - 1;
+  h.records_count = count;
+  h.base_offset = base_offset;
+  return h;
+}
+
+TEST(ProducerStateTest, SequencesMustFollowAndRetriesAreDuplicates) {
+  ProducerStateTable t;
+  EXPECT_EQ(t.Check(Idem(1, 0, 0, 3, 0)).outcome, ProducerCheck::kOk);
+  t.Apply(Idem(1, 0, 0, 3, 0), 100);
+  EXPECT_EQ(t.Check(Idem(1, 0, 3, 2, 10)).outcome, ProducerCheck::kOk);
+  t.Apply(Idem(1, 0, 3, 2, 10), 101);
+
+  auto dup = t.Check(Idem(1, 0, 0, 3, 99));
+  EXPECT_EQ(dup.outcome, ProducerCheck::kDuplicate);
+  EXPECT_EQ(dup.duplicate_of.first_offset, 0);
+  EXPECT_EQ(dup.duplicate_of.last_offset, 2);
+  EXPECT_EQ(t.Check(Idem(1, 0, 6, 1, 0)).outcome, ProducerCheck::kOutOfOrderSequence);  // gap
+  EXPECT_EQ(t.Check(Idem(1, 0, 4, 1, 0)).outcome, ProducerCheck::kOutOfOrderSequence);  // overlap
+  EXPECT_EQ(t.Check(Idem(2, 0, 5, 1, 0)).outcome, ProducerCheck::kUnknownProducer);
+}
+
+TEST(ProducerStateTest, EpochsFenceAndRestartSequences) {
+  ProducerStateTable t;
+  t.Apply(Idem(1, 3, 0, 1, 0), 100);
+  EXPECT_EQ(t.Check(Idem(1, 2, 1, 1, 0)).outcome, ProducerCheck::kInvalidEpoch);
+  EXPECT_EQ(t.Check(Idem(1, 4, 1, 1, 0)).outcome, ProducerCheck::kOutOfOrderSequence);
+  EXPECT_EQ(t.Check(Idem(1, 4, 0, 1, 0)).outcome, ProducerCheck::kOk);
+  t.Apply(Idem(1, 4, 0, 1, 5), 101);
+  EXPECT_EQ(t.Find(1)->epoch, 4);
+  EXPECT_EQ(t.Find(1)->batches.size(), 1u);
+}
+
+TEST(ProducerStateTest, OnlyTheLastFiveBatchesAreCachedAndSequencesWrap) {
+  ProducerStateTable t;
+  for (int i = 0; i < 7; ++i) t.Apply(Idem(1, 0, i, 1, i), 100);
+  EXPECT_EQ(t.Find(1)->batches.size(), ProducerStateTable::kMaxCachedBatches);
+  EXPECT_EQ(t.Check(Idem(1, 0, 2, 1, 0)).outcome, ProducerCheck::kDuplicate);
+  EXPECT_EQ(t.Check(Idem(1, 0, 1, 1, 0)).outcome, ProducerCheck::kOutOfOrderSequence);
+
+  ProducerStateTable w;
+  const int32_t max = std::numeric_limits<int32_t>::max();
+  w.Apply(Idem(9, 0, max - 1, 2, 0), 100);  // sequences max-1, max
+  EXPECT_EQ(w.Check(Idem(9, 0, 0, 1, 0)).outcome, ProducerCheck::kOk);
+}
+
+TEST(ProducerStateTest, IdleProducersExpire) {
+  ProducerStateTable t;
+  t.Apply(Idem(1, 0, 0, 1, 0), 1000);
+  t.Apply(Idem(2, 0, 0, 1, 1), 5000);
+  EXPECT_EQ(t.Expire(6000, 2000), 1u);
+  EXPECT_EQ(t.Find(1), nullptr);
+  EXPECT_NE(t.Find(2), nullptr);
+}
+
+TEST(ProducerStateTest, SnapshotRoundTripsAndRejectsDamage) {
+  ProducerStateTable t;
+  for (int i = 0; i < 7; ++i) t.Apply(Idem(1, 2, i * 2, 2, i * 10), 100 + i);
+  t.Apply(Idem(77, 0, 0, 1, 500), 900);
+  std::string snap = t.EncodeSnapshot(501);
+  ProducerStateTable u;
+  auto offset = u.DecodeSnapshot(snap);
+  ASSERT_TRUE(offset.ok()) << offset.status();
+  EXPECT_EQ(*offset, 501);
+  ASSERT_EQ(u.size(), 2u);
+  EXPECT_EQ(u.Find(1)->epoch, 2);
+  EXPECT_EQ(u.Find(1)->last_append_ms, 106);
+  EXPECT_EQ(u.Find(1)->batches.back().first_offset, 60);
+  EXPECT_EQ(u.Check(Idem(1, 2, 12, 2, 0)).outcome, ProducerCheck::kDuplicate);
+  snap[10] ^= 1;
+  EXPECT_FALSE(u.DecodeSnapshot(snap).ok());
+  EXPECT_FALSE(u.DecodeSnapshot("KPS1").ok());
+}
+
+TEST(ProducerStateTest, CheckErrorsTravelInAStatus) {
+  absl::Status s = ProducerCheckError(ProducerCheck::kInvalidEpoch, "fenced");
+  EXPECT_EQ(ProducerCheckOf(s), ProducerCheck::kInvalidEpoch);
+  EXPECT_EQ(ProducerCheckOf(absl::FailedPreconditionError("x")), std::nullopt);
+}
+
+class LogProducerStateTest : public ::testing::Test, public testing::LogFixture {
+ protected:
+  std::vector<uint8_t> Batch(int64_t pid, int16_t epoch, int32_t seq, int records) {
+    BatchHeader h;
+    h.producer_id = pid;
+    h.producer_epoch = epoch;
+    h.base_sequence = seq;
+    std::vector<testing::KV> kvs;
+    for (int i = 0; i < records; ++i) kvs.push_back({"k" + std::to_string(i), "v"});
+    return KeyedBatch(kvs, now_ms, Compression::kNone, h);
+  }
+  absl::StatusOr<AppendResult> Append(Log& log, std::vector<uint8_t> b) { return log.Append(b); }
+};
+
+TEST_F(LogProducerStateTest, RetriesReturnTheOriginalOffsetsAndWriteNothing) {
+  auto log = *OpenLog();
+  auto first = Append(*log, Batch(5, 0, 0, 3));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(Append(*log, KeyedBatch({{"plain", "x"}}, now_ms)).ok());
+  auto retry = Append(*log, Batch(5, 0, 0, 3));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->base_offset.value, 0);
+  EXPECT_EQ(retry->last_offset.value, 2);
+  EXPECT_EQ(log->log_end_offset().value, 4);
+
+  auto gap = Append(*log, Batch(5, 0, 7, 1));
+  EXPECT_EQ(ProducerCheckOf(gap.status()), ProducerCheck::kOutOfOrderSequence) << gap.status();
+  auto fenced_next = Append(*log, Batch(5, 1, 0, 1));
+  ASSERT_TRUE(fenced_next.ok());
+  auto zombie = Append(*log, Batch(5, 0, 3, 1));
+  EXPECT_EQ(ProducerCheckOf(zombie.status()), ProducerCheck::kInvalidEpoch);
+  EXPECT_EQ(log->log_end_offset().value, 5);
+}
+
+TEST_F(LogProducerStateTest, IdempotentBatchesMustTravelAlone) {
+  auto log = *OpenLog();
+  auto a = Batch(5, 0, 0, 1);
+  auto b = KeyedBatch({{"k", "v"}}, now_ms);
+  a.insert(a.end(), b.begin(), b.end());
+  auto r = log->Append(a);
+  EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
+}
+
+TEST_F(LogProducerStateTest, StateSurvivesCleanAndUncleanRestarts) {
+  {
+    auto log = *OpenLog();
+    ASSERT_TRUE(Append(*log, Batch(5, 0, 0, 2)).ok());
+    ASSERT_TRUE(log->Close().ok());
+  }
+  {
+    // Clean: from the snapshot written at close.
+    auto log = *OpenLog();
+    EXPECT_TRUE(Append(*log, Batch(5, 0, 0, 2))->duplicate);
+    ASSERT_TRUE(Append(*log, Batch(5, 0, 2, 2)).ok());
+    ASSERT_TRUE(Append(*log, Batch(6, 0, 0, 1)).ok());
+    ASSERT_TRUE(log->Flush().ok());
+    // No Close(): an unclean stop; the snapshot is older than the log end.
+  }
+  {
+    auto log = *OpenLog();
+    auto retry = Append(*log, Batch(5, 0, 2, 2));
+    ASSERT_TRUE(retry.ok());
+    EXPECT_TRUE(retry->duplicate);
+    EXPECT_EQ(retry->base_offset.value, 2);
+    EXPECT_TRUE(Append(*log, Batch(6, 0, 0, 1))->duplicate);
+    EXPECT_EQ(log->ProducerStates().size(), 2u);
+  }
+  // Without any snapshot the state is rebuilt from the whole log.
+  fs::remove(fs::path(dir()) / std::string(kProducerSnapshotFile));
+  auto log = *OpenLog();
+  EXPECT_TRUE(Append(*log, Batch(5, 0, 2, 2))->duplicate);
+  EXPECT_EQ(ProducerCheckOf(Append(*log, Batch(6, 0, 5, 1)).status()),
+            ProducerCheck::kOutOfOrderSequence);
+}
+
+TEST_F(LogProducerStateTest, TruncationForgetsTruncatedBatches) {
+  auto log = *OpenLog();
+  ASSERT_TRUE(Append(*log, Batch(5, 0, 0, 1)).ok());
+  ASSERT_TRUE(Append(*log, Batch(5, 0, 1, 1)).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  ASSERT_TRUE(log->Truncate(Offset(1)).ok());
+  auto again = Append(*log, Batch(5, 0, 1, 1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->duplicate);
+  EXPECT_EQ(again->base_offset.value, 1);
+}
+
+TEST_F(LogProducerStateTest, ExpiredProducersAreForgotten) {
+  auto log = *OpenLog();
+  ASSERT_TRUE(Append(*log, Batch(5, 0, 0, 1)).ok());
+  now_ms += 10000;
+  EXPECT_EQ(log->ExpireProducers(now_ms, 5000), 1u);
+  EXPECT_EQ(ProducerCheckOf(Append(*log, Batch(5, 0, 1, 1)).status()), ProducerCheck::kUnknownProducer);
+}
+
+}  // namespace
+}  // namespace keel::storage
