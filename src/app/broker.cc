@@ -24,6 +24,7 @@ absl::Status Broker::Start() {
   popts.default_config = log_defaults;
   popts.fs = fs_.get();
   popts.retention_check_interval_ms = config_.log_retention_check_interval_ms;
+  popts.producer_id_expiration_ms = config_.producer_id_expiration_ms;
   popts.cleaner_enable = config_.log_cleaner_enable;
   popts.cleaner_backoff_ms = config_.log_cleaner_backoff_ms;
   popts.cleaner_dedupe_buffer_bytes = size_t(config_.log_cleaner_dedupe_buffer_size);

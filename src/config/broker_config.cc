@@ -159,6 +159,10 @@ const std::vector<KeyDef>& KeyTable() {
         IntField(&BrokerConfig::group_min_session_timeout_ms, 1));
     add("group.max.session.timeout.ms", "1800000", "Largest session timeout a member may ask for.",
         IntField(&BrokerConfig::group_max_session_timeout_ms, 1));
+    add("producer.id.expiration.ms", "86400000",
+        "How long a partition keeps the state of an idempotent producer that stopped writing "
+        "(its retries are deduplicated until then).",
+        IntField(&BrokerConfig::producer_id_expiration_ms, 1));
     add("transactional.id.expiration.ms", "604800000",
         "Idle transactional ids and producer ids expire after this.",
         IntField(&BrokerConfig::transactional_id_expiration_ms, 1));

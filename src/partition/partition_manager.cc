@@ -373,6 +373,7 @@ void PartitionManager::RetentionLoop() {
     }
     int64_t now = options_.clock_ms();
     for (const auto& log : logs) {
+      log->ExpireProducers(now, options_.producer_id_expiration_ms);
       auto deleted = log->ApplyRetention(now);
       if (!deleted.ok()) {
         logger_->warn("retention of {} failed: {}", log->dir(), deleted.status().ToString());

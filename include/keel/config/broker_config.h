@@ -61,6 +61,7 @@ struct BrokerConfig {
   int64_t group_initial_rebalance_delay_ms = 3000;
   int64_t group_min_session_timeout_ms = 6000;
   int64_t group_max_session_timeout_ms = 1800000;
+  int64_t producer_id_expiration_ms = 86400000;
   int64_t transactional_id_expiration_ms = 604800000;
   int64_t transaction_max_timeout_ms = 900000;
   std::string logger_level = "info";

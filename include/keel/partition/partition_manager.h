@@ -51,6 +51,7 @@ struct PartitionManagerOptions {
   storage::FileSystem* fs = nullptr;         // not owned; must outlive the manager
   std::function<int64_t()> clock_ms;         // wall clock ms; defaults to system clock
   int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
+  int64_t producer_id_expiration_ms = 86400000;  // producer.id.expiration.ms
   bool cleaner_enable = true;                    // log.cleaner.enable
   int64_t cleaner_backoff_ms = 15000;            // log.cleaner.backoff.ms
   size_t cleaner_dedupe_buffer_bytes = size_t{128} << 20;  // log.cleaner.dedupe.buffer.size
