@@ -147,7 +147,8 @@ TEST(GoldenAdminRequestsTest, DescribeLogDirsV4WithOneTopic) {
   DescribeLogDirsRequest req = DecodeAndReencode<DescribeLogDirsRequest>(frame);
   ASSERT_TRUE(req.topics.has_value());
   ASSERT_EQ(req.topics->size(), 1u);
-  EXPECT_EQ((*req.topics)[0].partitions, (std::vector<PartitionId>{PartitionId(0), PartitionId(2)}));
+  EXPECT_EQ((*req.topics)[0].partitions,
+            (std::vector<PartitionId>{PartitionId(0), PartitionId(2)}));
 }
 
 TEST(GoldenAdminRequestsTest, ElectLeadersV0HasNoElectionType) {

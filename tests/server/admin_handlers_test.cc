@@ -65,7 +65,8 @@ TEST(ConfigOpsTest, SetAndDeleteMergeIntoCurrentOverrides) {
 
 TEST(ConfigOpsTest, AppendStartsFromTheDefaultAndSkipsPresentValues) {
   std::map<std::string, std::string> defaults = {{"cleanup.policy", "delete"}};
-  std::vector<ConfigOpEntry> ops = {{"cleanup.policy", int8_t(ConfigOp::kAppend), "compact,delete"}};
+  std::vector<ConfigOpEntry> ops = {
+      {"cleanup.policy", int8_t(ConfigOp::kAppend), "compact,delete"}};
   auto merged = MergeConfigOps({}, defaults, ops);
   ASSERT_TRUE(merged.ok()) << merged.status();
   EXPECT_EQ(merged->at("cleanup.policy"), "delete,compact");
@@ -528,7 +529,8 @@ TEST_F(AdminHandlersTest, DescribeLogDirsListsEachDirWithItsPartitionsAndSizes) 
     for (size_t i = 0; i < 2; ++i) {
       const auto& dir = resp.results[i];
       EXPECT_EQ(dir.error_code, kNone);
-      EXPECT_EQ(dir.log_dir, std::filesystem::path(config_.log_dirs[i]).lexically_normal().string());
+      EXPECT_EQ(dir.log_dir,
+                std::filesystem::path(config_.log_dirs[i]).lexically_normal().string());
       if (v >= 4) {
         EXPECT_GT(dir.total_bytes, 0);
         EXPECT_GE(dir.usable_bytes, 0);

@@ -24,7 +24,8 @@ std::mutex& ConfigAlterMutex() {
 
 std::vector<std::string> SplitList(std::string_view value) {
   std::vector<std::string> parts;
-  for (absl::string_view part : absl::StrSplit(absl::string_view(value.data(), value.size()), ',')) {
+  absl::string_view text(value.data(), value.size());
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
     part = absl::StripAsciiWhitespace(part);
     if (!part.empty()) parts.emplace_back(part);
   }
@@ -87,7 +88,9 @@ ConfigAlterResult AlterTopic(BrokerContext& broker, const ConfigAlteration& alt,
     std::map<std::string, std::string> default_values;
     for (auto& [k, v] : defaults.Describe()) default_values.emplace(k, v);
     auto merged = MergeConfigOps(topic->configs, default_values, alt.ops);
-    if (!merged.ok()) return Error(ErrorCode::INVALID_CONFIG, std::string(merged.status().message()));
+    if (!merged.ok()) {
+      return Error(ErrorCode::INVALID_CONFIG, std::string(merged.status().message()));
+    }
     overrides = std::move(*merged);
   }
   if (auto checked = defaults.WithOverrides(overrides); !checked.ok()) {

@@ -10,7 +10,8 @@ using Resp = protocol::DeleteRecordsResponse;
 using PartitionResult = Resp::DeleteRecordsTopicResult::DeleteRecordsPartitionResult;
 
 // Runs on the storage pool (the log-start checkpoint is fsynced).
-PartitionResult DeletePartition(BrokerContext& broker, const std::optional<partition::TopicInfo>& info,
+PartitionResult DeletePartition(BrokerContext& broker,
+                                const std::optional<partition::TopicInfo>& info,
                                 const std::string& topic, PartitionId partition, Offset offset) {
   PartitionResult out;
   out.partition_index = partition;
