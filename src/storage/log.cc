@@ -263,7 +263,13 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
         if (has_producer_ids) {
           for (size_t at = 0; at < bytes.size();) {
             auto h = ParseBatchHeader(std::span<const uint8_t>(bytes.data() + at, bytes.size() - at));
-            if (h.ok() && h->producer_id >= 0) producers_.Apply(*h, now);
+            if (h.ok() && h->producer_id >= 0) {
+              std::optional<ControlType> control;
+              if (h->is_control()) {
+                control = ParseControlType(std::span<const uint8_t>(bytes.data() + at, h->total_size()));
+              }
+              producers_.Apply(*h, now, control);
+            }
             at += h.ok() ? h->total_size() : bytes.size();
           }
         }
@@ -309,6 +315,17 @@ size_t Log::ExpireProducers(int64_t now_ms, int64_t expiration_ms) {
   return producers_.Expire(now_ms, expiration_ms);
 }
 
+Offset Log::last_stable_offset() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::optional<int64_t> unstable = producers_.FirstUnstableOffset();
+  return Offset(unstable ? std::min(*unstable, high_watermark_) : high_watermark_);
+}
+
+std::vector<AbortedTxn> Log::AbortedTransactions(Offset from, Offset to) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return producers_.AbortedTransactions(from.value, to.value);
+}
+
 std::map<int64_t, ProducerEntry> Log::ProducerStates() const {
   std::lock_guard<std::mutex> lock(mu_);
   return producers_.entries();
@@ -322,13 +339,26 @@ absl::Status Log::ReplayProducerStateLocked(int64_t from_offset) {
     uint64_t pos = seg.LookupPosition(std::max(from_offset, seg.base_offset())).position;
     ScanOptions scan;
     scan.chunk_bytes = 1 << 20;
+    absl::Status read_error;
     KEEL_ASSIGN_OR_RETURN(ScanResult r, ScanBatches(*seg.file(), pos, seg.size(), scan,
-                                                    [&](const BatchHeader& h, uint64_t) {
-                                                      if (h.base_offset >= from_offset && h.producer_id >= 0) {
-                                                        producers_.Apply(h, h.max_timestamp);
+                                                    [&](const BatchHeader& h, uint64_t at) {
+                                                      if (h.base_offset < from_offset || h.producer_id < 0) {
+                                                        return true;
                                                       }
+                                                      std::optional<ControlType> control;
+                                                      if (h.is_control()) {
+                                                        std::vector<uint8_t> batch(h.total_size());
+                                                        auto n = seg.file()->PRead(at, batch);
+                                                        if (!n.ok()) {
+                                                          read_error = n.status();
+                                                          return false;
+                                                        }
+                                                        control = ParseControlType(batch);
+                                                      }
+                                                      producers_.Apply(h, h.max_timestamp, control);
                                                       return true;
                                                     }));
+    KEEL_RETURN_IF_ERROR(read_error);
     if (!r.stop_reason.ok()) {
       return absl::DataLossError(absl::StrCat(seg.path(), ": ", r.stop_reason.message()));
     }
@@ -628,6 +658,7 @@ absl::StatusOr<Offset> Log::DeleteRecordsBefore(Offset offset) {
     }
     if (target <= log_start_offset_) return Offset(log_start_offset_);
     log_start_offset_ = target;
+    producers_.PruneAborted(log_start_offset_);
     while (segments_.size() > 1 && segments_.begin()->second->next_offset() <= log_start_offset_) {
       doomed.push_back(segments_.begin()->second);
       segments_.erase(segments_.begin());
@@ -666,6 +697,7 @@ absl::StatusOr<int> Log::ApplyRetention(int64_t now_ms) {
       segments_.erase(segments_.begin());
     }
     log_start_offset_ = std::max(log_start_offset_, segments_.begin()->first);
+    producers_.PruneAborted(log_start_offset_);
     checkpoint = !doomed.empty() || synced_offset_ != checkpointed_recovery_point_;
   }
   int count = int(doomed.size());

@@ -1,6 +1,7 @@
 // Idempotent-producer state of a partition (see producer_state.h).
 #include "keel/storage/producer_state.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "keel/common/coding.h"
 #include "keel/common/crc32c.h"
+#include "keel/common/records.h"
 
 namespace keel::storage {
 namespace {
@@ -30,8 +32,10 @@ bool InSequence(int32_t last, int32_t next) {
 // Snapshot layout (big-endian):
 //   "KPS1" | int64 offset | int32 count |
 //   count x ( int64 producer id | int16 epoch | int64 last append ms |
+//             int64 open transaction's first offset (-1) |
 //             int8 n | n x (int32 first seq | int32 last seq |
 //                           int64 first offset | int64 last offset) ) |
+//   int32 aborted | aborted x (int64 producer id | int64 first | int64 last) |
 //   uint32 CRC-32C of everything before it
 constexpr std::string_view kMagic = "KPS1";
 
@@ -151,24 +155,75 @@ ProducerCheckResult ProducerStateTable::Check(const BatchHeader& b) const {
   return r;
 }
 
-void ProducerStateTable::Apply(const BatchHeader& b, int64_t append_ms) {
+void ProducerStateTable::Apply(const BatchHeader& b, int64_t append_ms,
+                               std::optional<ControlType> control) {
   if (b.producer_id < 0) return;
   ProducerEntry& e = entries_[b.producer_id];
   e.last_append_ms = std::max(e.last_append_ms, append_ms);
-  if (b.is_control()) return;
+  if (b.is_control()) {
+    if (b.producer_epoch > e.epoch) {
+      e.epoch = b.producer_epoch;
+      e.batches.clear();
+    }
+    if (control == ControlType::kAbort) {
+      int64_t first = e.txn_first_offset >= 0 ? e.txn_first_offset : b.base_offset;
+      aborted_.push_back({b.producer_id, first, b.base_offset});
+    }
+    e.txn_first_offset = -1;
+    return;
+  }
   if (b.producer_epoch != e.epoch) {
     e.epoch = b.producer_epoch;
     e.batches.clear();
   }
+  if (b.is_transactional() && e.txn_first_offset < 0) e.txn_first_offset = b.base_offset;
   if (b.base_sequence < 0) return;  // not idempotent
   e.batches.push_back({b.base_sequence, LastSequence(b), b.base_offset, b.last_offset()});
   while (e.batches.size() > kMaxCachedBatches) e.batches.pop_front();
 }
 
+std::optional<int64_t> ProducerStateTable::FirstUnstableOffset() const {
+  std::optional<int64_t> first;
+  for (const auto& [pid, e] : entries_) {
+    if (e.txn_first_offset >= 0 && (!first || e.txn_first_offset < *first)) first = e.txn_first_offset;
+  }
+  return first;
+}
+
+std::vector<AbortedTxn> ProducerStateTable::AbortedTransactions(int64_t from, int64_t to) const {
+  std::vector<AbortedTxn> out;
+  auto it = std::lower_bound(aborted_.begin(), aborted_.end(), from,
+                             [](const AbortedTxn& a, int64_t v) { return a.last_offset < v; });
+  for (; it != aborted_.end(); ++it) {
+    if (it->first_offset < to) out.push_back(*it);
+  }
+  return out;
+}
+
+void ProducerStateTable::PruneAborted(int64_t log_start) {
+  auto it = std::lower_bound(aborted_.begin(), aborted_.end(), log_start,
+                             [](const AbortedTxn& a, int64_t v) { return a.last_offset < v; });
+  aborted_.erase(aborted_.begin(), it);
+}
+
+std::optional<ControlType> ParseControlType(std::span<const uint8_t> batch) {
+  if (batch.size() < kBatchHeaderSize) return std::nullopt;
+  std::optional<ControlType> type;
+  absl::Status s = ForEachRecord(batch, [&](const RecordView& r) {
+    if (!r.key || r.key->size() < 4) return absl::DataLossError("bad control key");
+    int16_t t = int16_t(coding::LoadBE16(r.key->data() + 2));
+    if (t == 0) type = ControlType::kAbort;
+    else if (t == 1) type = ControlType::kCommit;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return std::nullopt;
+  return type;
+}
+
 size_t ProducerStateTable::Expire(int64_t now_ms, int64_t expiration_ms) {
   size_t removed = 0;
   for (auto it = entries_.begin(); it != entries_.end();) {
-    if (it->second.last_append_ms < now_ms - expiration_ms) {
+    if (it->second.txn_first_offset < 0 && it->second.last_append_ms < now_ms - expiration_ms) {
       it = entries_.erase(it);
       ++removed;
     } else {
@@ -187,6 +242,7 @@ std::string ProducerStateTable::EncodeSnapshot(int64_t offset) const {
     w.U64(uint64_t(pid));
     w.U16(uint16_t(e.epoch));
     w.U64(uint64_t(e.last_append_ms));
+    w.U64(uint64_t(e.txn_first_offset));
     w.U8(uint8_t(e.batches.size()));
     for (const ProducerBatch& b : e.batches) {
       w.U32(uint32_t(b.first_sequence));
@@ -194,6 +250,12 @@ std::string ProducerStateTable::EncodeSnapshot(int64_t offset) const {
       w.U64(uint64_t(b.first_offset));
       w.U64(uint64_t(b.last_offset));
     }
+  }
+  w.U32(uint32_t(aborted_.size()));
+  for (const AbortedTxn& a : aborted_) {
+    w.U64(uint64_t(a.producer_id));
+    w.U64(uint64_t(a.first_offset));
+    w.U64(uint64_t(a.last_offset));
   }
   const std::string& body = w.str();
   uint32_t crc = crc32c::Value(std::span<const uint8_t>(
@@ -220,15 +282,17 @@ absl::StatusOr<int64_t> ProducerStateTable::DecodeSnapshot(std::string_view byte
   if (!r.U64(&offset) || !r.U32(&count)) return bad("truncated");
   std::map<int64_t, ProducerEntry> entries;
   for (uint32_t i = 0; i < count; ++i) {
-    uint64_t pid, last_ms;
+    uint64_t pid, last_ms, txn_first;
     uint16_t epoch;
     uint8_t n;
-    if (!r.U64(&pid) || !r.U16(&epoch) || !r.U64(&last_ms) || !r.U8(&n) || n > kMaxCachedBatches) {
+    if (!r.U64(&pid) || !r.U16(&epoch) || !r.U64(&last_ms) || !r.U64(&txn_first) || !r.U8(&n) ||
+        n > kMaxCachedBatches) {
       return bad("truncated entry");
     }
     ProducerEntry e;
     e.epoch = int16_t(epoch);
     e.last_append_ms = int64_t(last_ms);
+    e.txn_first_offset = int64_t(txn_first);
     for (uint8_t j = 0; j < n; ++j) {
       uint32_t fs, ls;
       uint64_t fo, lo;
@@ -237,8 +301,17 @@ absl::StatusOr<int64_t> ProducerStateTable::DecodeSnapshot(std::string_view byte
     }
     entries[int64_t(pid)] = std::move(e);
   }
+  uint32_t aborted_count;
+  if (!r.U32(&aborted_count)) return bad("truncated aborted list");
+  std::vector<AbortedTxn> aborted;
+  for (uint32_t i = 0; i < aborted_count; ++i) {
+    uint64_t pid, first, last;
+    if (!r.U64(&pid) || !r.U64(&first) || !r.U64(&last)) return bad("truncated aborted entry");
+    aborted.push_back({int64_t(pid), int64_t(first), int64_t(last)});
+  }
   if (!r.done()) return bad("trailing bytes");
   entries_ = std::move(entries);
+  aborted_ = std::move(aborted);
   return int64_t(offset);
 }
 

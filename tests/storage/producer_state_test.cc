@@ -102,6 +102,34 @@ TEST(ProducerStateTest, CheckErrorsTravelInAStatus) {
   EXPECT_EQ(ProducerCheckOf(absl::FailedPreconditionError("x")), std::nullopt);
 }
 
+TEST(ProducerStateTest, TransactionsOpenAtTheFirstBatchAndAbortsAreRemembered) {
+  ProducerStateTable t;
+  BatchHeader txn = Idem(1, 0, 0, 2, 10);
+  txn.attributes = batch_attr::kTransactional;
+  t.Apply(txn, 100);
+  BatchHeader txn2 = Idem(2, 0, 0, 1, 12);
+  txn2.attributes = batch_attr::kTransactional;
+  t.Apply(txn2, 100);
+  EXPECT_EQ(t.FirstUnstableOffset(), 10);
+  BatchHeader marker = Idem(1, 0, -1, 1, 20);
+  marker.attributes = batch_attr::kTransactional | batch_attr::kControl;
+  t.Apply(marker, 101, ControlType::kAbort);
+  EXPECT_EQ(t.FirstUnstableOffset(), 12);
+  marker.producer_id = 2;
+  marker.base_offset = 21;
+  t.Apply(marker, 102, ControlType::kCommit);
+  EXPECT_EQ(t.FirstUnstableOffset(), std::nullopt);
+  EXPECT_EQ(t.AbortedTransactions(0, 100), (std::vector<AbortedTxn>{{1, 10, 20}}));
+  EXPECT_TRUE(t.AbortedTransactions(21, 100).empty());  // ended before the fetch
+  EXPECT_TRUE(t.AbortedTransactions(0, 10).empty());    // starts at the fetch's end
+
+  ProducerStateTable u;
+  ASSERT_TRUE(u.DecodeSnapshot(t.EncodeSnapshot(22)).ok());
+  EXPECT_EQ(u.aborted(), t.aborted());
+  t.PruneAborted(21);
+  EXPECT_TRUE(t.aborted().empty());
+}
+
 class LogProducerStateTest : public ::testing::Test, public testing::LogFixture {
  protected:
   std::vector<uint8_t> Batch(int64_t pid, int16_t epoch, int32_t seq, int records) {
@@ -114,7 +142,53 @@ class LogProducerStateTest : public ::testing::Test, public testing::LogFixture 
     return KeyedBatch(kvs, now_ms, Compression::kNone, h);
   }
   absl::StatusOr<AppendResult> Append(Log& log, std::vector<uint8_t> b) { return log.Append(b); }
+  std::vector<uint8_t> TxnBatch(int64_t pid, int32_t seq) {
+    BatchHeader h;
+    h.producer_id = pid;
+    h.producer_epoch = 0;
+    h.base_sequence = seq;
+    h.attributes = batch_attr::kTransactional;
+    return KeyedBatch({{"k", "in-txn"}}, now_ms, Compression::kNone, h);
+  }
+  std::vector<uint8_t> Marker(int64_t pid, ControlType type) {
+    BatchHeader h;
+    h.producer_id = pid;
+    h.producer_epoch = 0;
+    h.attributes = batch_attr::kTransactional | batch_attr::kControl;
+    std::string key("\0\0\0", 3);
+    key.push_back(char(type));
+    return KeyedBatch({{key, std::string("\0\0\0\0\0\0", 6)}}, now_ms, Compression::kNone, h);
+  }
 };
+
+TEST_F(LogProducerStateTest, OpenTransactionsHoldTheLastStableOffset) {
+  auto log = *OpenLog();
+  ASSERT_TRUE(Append(*log, KeyedBatch({{"a", "1"}}, now_ms)).ok());    // 0
+  ASSERT_TRUE(Append(*log, TxnBatch(7, 0)).ok());                      // 1
+  ASSERT_TRUE(Append(*log, KeyedBatch({{"b", "1"}}, now_ms)).ok());    // 2
+  ASSERT_TRUE(Append(*log, TxnBatch(7, 1)).ok());                      // 3
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(log->high_watermark().value, 4);
+  EXPECT_EQ(log->last_stable_offset().value, 1);
+  ASSERT_TRUE(Append(*log, Marker(7, ControlType::kAbort)).ok());     // 4
+  EXPECT_EQ(log->last_stable_offset().value, 4);  // the HW, until the marker is flushed
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(log->last_stable_offset().value, 5);
+  EXPECT_EQ(log->AbortedTransactions(Offset(0), Offset(5)), (std::vector<AbortedTxn>{{7, 1, 4}}));
+
+  // A second transaction stays open across an unclean restart; the aborted
+  // one is still reported.
+  ASSERT_TRUE(Append(*log, TxnBatch(8, 0)).ok());                      // 5
+  ASSERT_TRUE(log->Flush().ok());
+  log.reset();
+  auto reopened = *OpenLog();
+  EXPECT_EQ(reopened->last_stable_offset().value, 5);
+  EXPECT_EQ(reopened->AbortedTransactions(Offset(0), Offset(6)), (std::vector<AbortedTxn>{{7, 1, 4}}));
+  ASSERT_TRUE(Append(*reopened, Marker(8, ControlType::kCommit)).ok());  // 6
+  ASSERT_TRUE(reopened->Flush().ok());
+  EXPECT_EQ(reopened->last_stable_offset().value, 7);
+  EXPECT_EQ(reopened->AbortedTransactions(Offset(5), Offset(7)).size(), 0u);
+}
 
 TEST_F(LogProducerStateTest, RetriesReturnTheOriginalOffsetsAndWriteNothing) {
   auto log = *OpenLog();

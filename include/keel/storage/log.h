@@ -220,6 +220,11 @@ class Log : public std::enable_shared_from_this<Log> {
   // Drops idempotent-producer state idle for longer than `expiration_ms`
   // (producer.id.expiration.ms). Returns how many producers were dropped.
   size_t ExpireProducers(int64_t now_ms, int64_t expiration_ms);
+  // The last stable offset: min(high watermark, first offset of the oldest
+  // open transaction). read_committed consumers read below it.
+  Offset last_stable_offset() const;
+  // Aborted transactions overlapping [from, to) (Fetch read_committed).
+  std::vector<AbortedTxn> AbortedTransactions(Offset from, Offset to) const;
   // A copy of the producer state (DescribeProducers, tests).
   std::map<int64_t, ProducerEntry> ProducerStates() const;
 

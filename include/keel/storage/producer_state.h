@@ -18,9 +18,12 @@
 //
 // The table is rebuilt on open from a snapshot (written at segment roll and
 // clean close) plus the batch headers after the snapshot's offset, or from
-// the whole log if there is no usable snapshot. Control batches end an
-// epoch's sequence run the way Kafka's markers do only for transactions
-// (later work); here they just refresh the producer's timestamp.
+// the whole log if there is no usable snapshot.
+//
+// Transactions: a producer's first transactional batch opens a transaction
+// at its base offset; its COMMIT or ABORT marker (a control batch) closes
+// it, and an ABORT is remembered as an AbortedTxn until retention passes it.
+// A marker with a newer epoch fences the older one, as in Kafka.
 //
 // Thread-compatible: the owning Log guards it with its mutex.
 #pragma once
@@ -29,7 +32,9 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "keel/common/record_batch.h"
@@ -47,7 +52,25 @@ struct ProducerEntry {
   int16_t epoch = -1;
   std::deque<ProducerBatch> batches;  // oldest first, at most kMaxCachedBatches
   int64_t last_append_ms = -1;        // wall clock of the newest batch (expiry)
+  // First offset of the producer's open transaction, -1 if none. Set by its
+  // first transactional batch, cleared by its COMMIT/ABORT marker.
+  int64_t txn_first_offset = -1;
 };
+
+// A transaction that ended with an ABORT marker: read_committed consumers
+// drop this producer's records in [first_offset, last_offset].
+struct AbortedTxn {
+  int64_t producer_id = -1;
+  int64_t first_offset = -1;
+  int64_t last_offset = -1;  // the ABORT marker's offset
+  bool operator==(const AbortedTxn&) const = default;
+};
+
+// The type of a transaction marker (the key of a control batch's record).
+enum class ControlType { kAbort = 0, kCommit = 1 };
+// Reads the marker type of a control batch; nullopt if it is not a
+// well-formed transaction marker.
+std::optional<ControlType> ParseControlType(std::span<const uint8_t> batch);
 
 enum class ProducerCheck {
   kOk,
@@ -76,14 +99,29 @@ class ProducerStateTable {
   // batch: producer_id >= 0). Does not change the table.
   ProducerCheckResult Check(const BatchHeader& batch) const;
   // Records an appended batch (offsets assigned): any batch with a producer id.
-  void Apply(const BatchHeader& batch, int64_t append_ms);
-  // Drops producers idle since before now_ms - expiration_ms. Returns how many.
+  // `control` is the marker type of a control batch.
+  void Apply(const BatchHeader& batch, int64_t append_ms,
+             std::optional<ControlType> control = std::nullopt);
+  // The first offset of the oldest open transaction; nullopt if none. The
+  // last stable offset (LSO) is min(this, high watermark).
+  std::optional<int64_t> FirstUnstableOffset() const;
+  // Aborted transactions a fetch of [from, to) must report: those with
+  // last_offset >= from and first_offset < to, oldest first.
+  std::vector<AbortedTxn> AbortedTransactions(int64_t from, int64_t to) const;
+  // Forgets aborted transactions wholly below `log_start` (retention).
+  void PruneAborted(int64_t log_start);
+  // Drops producers idle since before now_ms - expiration_ms (never one with
+  // an open transaction). Returns how many.
   size_t Expire(int64_t now_ms, int64_t expiration_ms);
-  void Clear() { entries_.clear(); }
+  void Clear() {
+    entries_.clear();
+    aborted_.clear();
+  }
 
   const ProducerEntry* Find(int64_t producer_id) const;
   size_t size() const { return entries_.size(); }
   const std::map<int64_t, ProducerEntry>& entries() const { return entries_; }
+  const std::vector<AbortedTxn>& aborted() const { return aborted_; }
 
   // Snapshot file contents: the table as of `offset` (every batch below it
   // applied). Binary, CRC-32C protected (docs/storage-format.md).
@@ -93,6 +131,7 @@ class ProducerStateTable {
 
  private:
   std::map<int64_t, ProducerEntry> entries_;
+  std::vector<AbortedTxn> aborted_;  // by marker offset
 };
 
 }  // namespace keel::storage

@@ -40,15 +40,19 @@ Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committe
     out.last_stable_offset = Offset(-1);
     out.log_start_offset = Offset(-1);
     out.preferred_read_replica = NodeId(-1);
-    if (read_committed) out.aborted_transactions.emplace();  // none yet: no transactions
+    if (read_committed) out.aborted_transactions.emplace();
     if (!t.log) {
       out.error_code = int16_t(t.error);
       pass.any_error = true;
       continue;
     }
     Offset hw = t.log->high_watermark();
+    // read_committed consumers read only below the last stable offset (no
+    // open transaction's records); read_uncommitted ones below the HW.
+    Offset lso = t.log->last_stable_offset();
+    Offset bound = read_committed ? lso : hw;
     out.high_watermark = hw;
-    out.last_stable_offset = hw;
+    out.last_stable_offset = lso;
     out.log_start_offset = t.log->log_start_offset();
     int32_t epoch = t.request.current_leader_epoch.value;
     if (epoch >= 0 && epoch != kLeaderEpoch) {
@@ -57,23 +61,32 @@ Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committe
       pass.any_error = true;
       continue;
     }
-    if (t.request.fetch_offset == hw) {
+    if (t.request.fetch_offset == bound) {
       out.error_code = int16_t(ErrorCode::NONE);  // caught up: nothing to send
       continue;
     }
     size_t limit = std::min<size_t>(size_t(std::max(0, t.request.partition_max_bytes)), budget);
     if (limit == 0 && pass.bytes > 0) continue;  // response full; later partitions next time
-    auto read = t.log->Read(t.request.fetch_offset, std::max<size_t>(limit, 1), hw);
+    auto read = t.log->Read(t.request.fetch_offset, std::max<size_t>(limit, 1), bound);
     if (!read.ok()) {
       out.error_code = int16_t(ToErrorCode(read.status()));
       pass.any_error = true;
       continue;
     }
     out.high_watermark = read->high_watermark;
-    out.last_stable_offset = read->high_watermark;
     out.log_start_offset = read->log_start_offset;
     out.error_code = int16_t(ErrorCode::NONE);
     if (read->slices.empty()) continue;
+    if (read_committed) {
+      // The aborted transactions overlapping what is returned; the client
+      // drops those producers' records in each [first offset, marker].
+      for (const storage::AbortedTxn& a : t.log->AbortedTransactions(t.request.fetch_offset, read->next_offset)) {
+        PartResp::AbortedTransaction at;
+        at.producer_id = ProducerId(a.producer_id);
+        at.first_offset = Offset(a.first_offset);
+        out.aborted_transactions->push_back(std::move(at));
+      }
+    }
     auto bytes = storage::ReadBytes(read->slices);
     if (!bytes.ok()) {
       out.error_code = int16_t(ErrorCode::KAFKA_STORAGE_ERROR);

@@ -56,7 +56,7 @@ Found ScanBatch(storage::Log& log, int64_t batch_offset, Pred pred) {
 Found Lookup(storage::Log& log, int64_t timestamp, bool read_committed) {
   switch (timestamp) {
     case kLatest:
-      return {-1, log.high_watermark().value};
+      return {-1, read_committed ? log.last_stable_offset().value : log.high_watermark().value};
     case kEarliest:
     case kEarliestLocal:
       return {-1, log.log_start_offset().value};
