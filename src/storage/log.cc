@@ -96,7 +96,9 @@ absl::Status Log::RollLocked(int64_t now_ms) {
   unsynced_.push_back(std::move(old));
   active_dirty_ = false;
   dir_dirty_ = true;
-  if (producers_.size() > 0) pending_producer_snapshot_ = producers_.EncodeSnapshot(log_end_offset_);
+  // Written even when empty: it bounds the replay after a crash to the
+  // segments after this roll.
+  pending_producer_snapshot_ = producers_.EncodeSnapshot(log_end_offset_);
   logger_->info("{}: rolled to new segment at offset {}", options_.dir, log_end_offset_);
   return absl::OkStatus();
 }

@@ -252,6 +252,19 @@ TEST_F(LogProducerStateTest, StateSurvivesCleanAndUncleanRestarts) {
             ProducerCheck::kOutOfOrderSequence);
 }
 
+TEST_F(LogProducerStateTest, EveryRollWritesASnapshotSoCrashReplayStaysShort) {
+  auto log = *OpenLog();
+  ASSERT_TRUE(Append(*log, KeyedBatch({{"plain", "x"}}, now_ms)).ok());
+  ASSERT_TRUE(log->Roll().ok());
+  auto text = ReadFileToString(fs_, JoinPath(dir(), kProducerSnapshotFile));
+  ASSERT_TRUE(text.ok()) << text.status();
+  ProducerStateTable t;
+  auto offset = t.DecodeSnapshot(*text);
+  ASSERT_TRUE(offset.ok());
+  EXPECT_EQ(*offset, 1);  // as of the roll, with no producers yet
+  EXPECT_EQ(t.size(), 0u);
+}
+
 TEST_F(LogProducerStateTest, TruncationForgetsTruncatedBatches) {
   auto log = *OpenLog();
   ASSERT_TRUE(Append(*log, Batch(5, 0, 0, 1)).ok());
