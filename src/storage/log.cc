@@ -159,7 +159,14 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
   if (bytes.empty()) return absl::InvalidArgumentError("append of zero bytes");
   absl::InlinedVector<BatchSummary, 4> batches;
   std::optional<BatchHeader> idempotent;  // the batch of an idempotent producer, if any
-  bool has_producer_ids = false;
+  // Batches carrying a producer id: their index in `batches`, their header
+  // (base offset filled in once assigned) and, for markers, the marker type.
+  struct ProducerBatchInfo {
+    size_t index;
+    BatchHeader header;
+    std::optional<ControlType> control;
+  };
+  absl::InlinedVector<ProducerBatchInfo, 1> producer_batches;
   int64_t max_message_bytes, records = 0;
   bool verify_crc, log_append_time;
   {
@@ -198,10 +205,12 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
     }
     batches.push_back({0, delta, int64_t(coding::LoadBE64(p + bo::kMaxTimestamp)), uint32_t(total)});
     if (int64_t(coding::LoadBE64(p + bo::kProducerId)) >= 0) {
-      has_producer_ids = true;
       auto h = ParseBatchHeader(std::span<const uint8_t>(p, total));
       if (!h.ok()) return absl::InvalidArgumentError(h.status().message());
       if (!h->is_control() && h->base_sequence >= 0) idempotent = *h;
+      std::optional<ControlType> control;
+      if (h->is_control()) control = ParseControlType(std::span<const uint8_t>(p, total));
+      producer_batches.push_back({batches.size() - 1, *h, control});
     }
     records += int64_t(delta) + 1;
     pos += total;
@@ -262,18 +271,9 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
         GoOfflineLocked(s, &failed);
         failure = offline_status_;
       } else {
-        if (has_producer_ids) {
-          for (size_t at = 0; at < bytes.size();) {
-            auto h = ParseBatchHeader(std::span<const uint8_t>(bytes.data() + at, bytes.size() - at));
-            if (h.ok() && h->producer_id >= 0) {
-              std::optional<ControlType> control;
-              if (h->is_control()) {
-                control = ParseControlType(std::span<const uint8_t>(bytes.data() + at, h->total_size()));
-              }
-              producers_.Apply(*h, now, control);
-            }
-            at += h.ok() ? h->total_size() : bytes.size();
-          }
+        for (ProducerBatchInfo& pb : producer_batches) {
+          pb.header.base_offset = batches[pb.index].base_offset;
+          producers_.Apply(pb.header, now, pb.control);
         }
         result.base_offset = Offset(log_end_offset_);
         result.last_offset = Offset(next - 1);

@@ -119,16 +119,24 @@ absl::StatusOr<CompactionStats> Log::Compact(const CompactionOptions& options) {
   std::vector<CleanableSegment> segs;
   int64_t first_dirty;
   int64_t previous_expiry;
+  int64_t segment_bytes;
   CompactionRules rules;
+  // The newest batch of each idempotent producer, from the producer state:
+  // it is kept (possibly empty) so its sequence range survives.
+  std::map<int64_t, int64_t> last_batch_of_producer;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!offline_status_.ok()) return offline_status_;
     if (!config_.cleanup_compact) return stats;
     first_dirty = std::max(clean_offset_, log_start_offset_);
     previous_expiry = next_tombstone_expiry_ms_;
+    segment_bytes = config_.segment_bytes;
     rules.now_ms = now;
     rules.delete_retention_ms = config_.delete_retention_ms;
     segs = CleanableSegmentsLocked(now);
+    for (const auto& [pid, entry] : producers_.entries()) {
+      if (!entry.batches.empty()) last_batch_of_producer[pid] = entry.batches.back().first_offset;
+    }
   }
   if (segs.empty()) return stats;
 
@@ -159,31 +167,8 @@ absl::StatusOr<CompactionStats> Log::Compact(const CompactionOptions& options) {
   stats.first_dirty_offset = first_dirty;
   stats.clean_end_offset = segs.back().next_base;
 
-  // Pass 2: the newest batch of each idempotent producer in the range; it is
-  // kept (possibly empty) so its sequence range survives.
-  std::map<int64_t, int64_t> last_batch_of_producer;
-  for (const CleanableSegment& s : segs) {
-    ScanOptions scan;
-    scan.chunk_bytes = options.read_chunk_bytes;
-    KEEL_ASSIGN_OR_RETURN(ScanResult r, ScanBatches(*s.segment->file(), 0, s.segment->size(), scan,
-                                                    [&](const BatchHeader& h, uint64_t) {
-                                                      if (h.producer_id >= 0) {
-                                                        last_batch_of_producer[h.producer_id] = h.base_offset;
-                                                      }
-                                                      return true;
-                                                    }));
-    if (!r.stop_reason.ok()) {
-      return absl::DataLossError(absl::StrCat(s.segment->path(), ": ", r.stop_reason.message()));
-    }
-  }
-
-  // Pass 3: rewrite in groups of at most segment.bytes of input whose offset
+  // Pass 2: rewrite in groups of at most segment.bytes of input whose offset
   // span fits the 32-bit relative offsets of the index, oldest group first.
-  int64_t segment_bytes;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    segment_bytes = config_.segment_bytes;
-  }
   int64_t next_expiry = kNoExpiry;
   size_t i = 0;
   while (i < segs.size()) {
