@@ -61,11 +61,42 @@ absl::Status Broker::Start() {
                                                                   groups_started)
                 .count());
   context_->groups = groups_.get();
+
+  // Transactions: open (or create) __transaction_state, replay it, then
+  // finish what a crash left between a decision and its markers.
+  auto txns_started = std::chrono::steady_clock::now();
+  KEEL_ASSIGN_OR_RETURN(txn_log_, coordinator::PartitionCoordinatorLog::OpenTopic(
+                                      *partitions_, std::string(coordinator::kTransactionStateTopic),
+                                      config_.transaction_state_log_num_partitions, &group_clock_,
+                                      /*create_lazily=*/true));
+  txn_markers_ = std::make_unique<coordinator::PartitionTxnMarkerWriter>(*partitions_, groups_.get(),
+                                                                         &group_clock_);
+  coordinator::TxnCoordinatorConfig tcfg;
+  tcfg.max_timeout_ms = config_.transaction_max_timeout_ms;
+  tcfg.id_expiration_ms = config_.transactional_id_expiration_ms;
+  txns_ = std::make_unique<coordinator::TxnCoordinator>(
+      tcfg, txn_log_.get(), txn_markers_.get(), [this] { return producer_ids_->Next(); },
+      &group_clock_);
+  KEEL_ASSIGN_OR_RETURN(int64_t txn_records, txn_log_->LoadInto(*txns_));
+  txns_->FinishLoading();
+  log->info("loaded {} transactional ids from {} records of {} in {} ms", txns_->size(),
+            txn_records, coordinator::kTransactionStateTopic,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  txns_started)
+                .count());
+  context_->txns = txns_.get();
   group_ticker_ = std::thread([this] {
     std::unique_lock lock(ticker_mu_);
+    const auto txn_interval =
+        std::chrono::milliseconds(config_.transaction_abort_timed_out_transaction_cleanup_interval_ms);
+    auto next_txn_tick = std::chrono::steady_clock::now() + txn_interval;
     while (!ticker_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return ticker_stop_; })) {
       lock.unlock();
       groups_->Tick();
+      if (std::chrono::steady_clock::now() >= next_txn_tick) {
+        txns_->Tick();
+        next_txn_tick = std::chrono::steady_clock::now() + txn_interval;
+      }
       lock.lock();
     }
   });

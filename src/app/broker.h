@@ -17,6 +17,8 @@
 #include "keel/coordinator/clock.h"
 #include "keel/coordinator/group_coordinator.h"
 #include "keel/coordinator/partition_coordinator_log.h"
+#include "keel/coordinator/partition_txn_marker_writer.h"
+#include "keel/coordinator/txn_coordinator.h"
 #include "keel/partition/partition_manager.h"
 #include "keel/server/broker_context.h"
 #include "keel/server/dispatcher.h"
@@ -47,10 +49,15 @@ class Broker {
   std::unique_ptr<server::Dispatcher> dispatcher_;
   std::unique_ptr<server::Server> server_;
   // Consumer groups: records in __consumer_offsets, timers driven by a ticker
-  // thread that calls GroupCoordinator::Tick().
+  // thread that calls GroupCoordinator::Tick() (and TxnCoordinator::Tick()).
   coordinator::SystemClock group_clock_;
   std::unique_ptr<coordinator::PartitionCoordinatorLog> offsets_log_;
   std::unique_ptr<coordinator::GroupCoordinator> groups_;
+  // Transactions: state in __transaction_state, markers through the
+  // partition logs (and the group coordinator for __consumer_offsets).
+  std::unique_ptr<coordinator::PartitionCoordinatorLog> txn_log_;
+  std::unique_ptr<coordinator::PartitionTxnMarkerWriter> txn_markers_;
+  std::unique_ptr<coordinator::TxnCoordinator> txns_;
   std::thread group_ticker_;
   std::mutex ticker_mu_;
   std::condition_variable ticker_cv_;

@@ -164,10 +164,15 @@ const std::vector<KeyDef>& KeyTable() {
         "(its retries are deduplicated until then).",
         IntField(&BrokerConfig::producer_id_expiration_ms, 1));
     add("transactional.id.expiration.ms", "604800000",
-        "Idle transactional ids and producer ids expire after this.",
+        "A transactional id without transactions for this long is forgotten.",
         IntField(&BrokerConfig::transactional_id_expiration_ms, 1));
     add("transaction.max.timeout.ms", "900000", "Largest transaction timeout a producer may ask for.",
         IntField(&BrokerConfig::transaction_max_timeout_ms, 1));
+    add("transaction.state.log.num.partitions", "50", "Partitions of __transaction_state.",
+        IntField(&BrokerConfig::transaction_state_log_num_partitions, 1, 1000));
+    add("transaction.abort.timed.out.transaction.cleanup.interval.ms", "10000",
+        "How often open transactions are checked against their timeout (and aborted).",
+        IntField(&BrokerConfig::transaction_abort_timed_out_transaction_cleanup_interval_ms, 100));
     add("logger.level", "info", "Log level: trace, debug, info, warn, error, critical, off.",
         [](BrokerConfig& c, const std::string& v) -> absl::Status {
           static const std::vector<std::string> levels = {"trace", "debug", "info", "warn",

@@ -64,6 +64,8 @@ struct BrokerConfig {
   int64_t producer_id_expiration_ms = 86400000;
   int64_t transactional_id_expiration_ms = 604800000;
   int64_t transaction_max_timeout_ms = 900000;
+  int32_t transaction_state_log_num_partitions = 50;
+  int64_t transaction_abort_timed_out_transaction_cleanup_interval_ms = 10000;
   std::string logger_level = "info";
   std::string cluster_id = "keel-cluster";
 

@@ -15,6 +15,7 @@
 
 namespace keel::coordinator {
 class GroupCoordinator;
+class TxnCoordinator;
 }  // namespace keel::coordinator
 
 namespace keel::server {
@@ -33,6 +34,9 @@ struct BrokerContext {
   // The consumer-group coordinator; null until the app wires one (group
   // APIs then answer COORDINATOR_NOT_AVAILABLE). Owned by the app.
   coordinator::GroupCoordinator* groups = nullptr;
+  // The transaction coordinator; null until the app wires one (transactional
+  // APIs then answer COORDINATOR_NOT_AVAILABLE). Owned by the app.
+  coordinator::TxnCoordinator* txns = nullptr;
 };
 
 }  // namespace keel::server

@@ -4,6 +4,7 @@
 #include "keel/common/logging.h"
 #include "produce_validation.h"
 #include "topic_util.h"
+#include "txn_util.h"
 
 namespace keel::server {
 namespace {
@@ -43,6 +44,16 @@ void SetError(PartitionResp& p, ErrorCode e, std::string message = {}) {
   p.error_code = int16_t(e);
   p.base_offset = Offset(-1);
   if (!message.empty()) p.error_message = std::move(message);
+}
+
+// A transactional batch may only go to a partition of its producer's open
+// transaction (as Kafka's KIP-890 verification checks), so no batch can open
+// a transaction the coordinator will never end.
+ErrorCode VerifyTransactionalWrite(BrokerContext& broker, const ProduceValidation& v,
+                                   const TopicPartition& tp) {
+  if (!broker.txns) return ErrorCode::INVALID_TXN_STATE;
+  return TxnWireError(broker.txns->VerifyPartition(std::nullopt, v.producer_id, v.producer_epoch, tp),
+                      /*fenced_as_invalid_epoch=*/true);
 }
 
 }  // namespace
@@ -94,6 +105,18 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
                                       part.index.value, v.message);
         SetError(pout, v.error, v.message);
         continue;
+      }
+      if (v.transactional) {
+        ErrorCode err = VerifyTransactionalWrite(broker, v, TopicPartition{topic.name, part.index});
+        if (err != ErrorCode::NONE) {
+          ModuleLogger("broker")->debug("conn={} transactional produce of producer {} epoch {} to "
+                                        "{}-{} refused: {}",
+                                        call.connection.connection_id, v.producer_id,
+                                        v.producer_epoch, topic.name, part.index.value,
+                                        protocol::ErrorName(err));
+          SetError(pout, err, "the partition is not part of this producer's open transaction");
+          continue;
+        }
       }
       // The request frame is owned by this request alone; offsets are patched
       // into it in place and the same bytes are written to the log.
