@@ -329,15 +329,17 @@ def print_table(raw, results, ratios, out):
       % (fmt(raw, "append_4k_p50_us"), fmt(raw, "append_4k_p99_us")))
     w("  4 KiB prealloc+fdatasync us    p50 %s  p99 %s\n"
       % (fmt(raw, "prealloc_4k_p50_us"), fmt(raw, "prealloc_4k_p99_us")))
-    w("\n%-28s %-6s %-28s %-28s %-22s %-22s\n"
-      % ("scenario", "broker", "MB/s", "msgs/s (k)", "lat p50 us", "lat p99 us"))
+    w("\n%-27s %-5s %-22s %-22s %-24s %-24s %s\n"
+      % ("scenario", "side", "MB/s", "msgs/s (k)", "latency p50 us", "latency p99 us",
+         "CPU s/GB"))
     for name, res in results.items():
         for side in ("keel", "peer"):
             s = res[side]["summary"]
             errs = [r["error"] for r in res[side]["runs"] if "error" in r]
-            w("%-28s %-6s %-28s %-28s %-22s %-22s%s\n"
+            w("%-27s %-5s %-22s %-22s %-24s %-24s %s%s\n"
               % (name, side, fmt(s, "mb_per_s"), fmt(s, "msgs_per_s", 1e-3),
                  fmt(s, "latency_p50_us", 1, 0), fmt(s, "latency_p99_us", 1, 0),
+                 fmt(s, "cpu_s_per_gb", 1, 1),
                  ("  ERRORS: %d (%s)" % (len(errs), errs[0][:80])) if errs else ""))
     w("\nratios (target, met):\n")
     for r in ratios:
@@ -347,7 +349,12 @@ def print_table(raw, results, ratios, out):
         else:
             t = "%s %.3f: %s" % (r["op"], r["target"],
                                  "n/a" if r["met"] is None else ("met" if r["met"] else "NOT met"))
-        w("  %-52s %10s   %s\n" % (r["name"], v, t))
+        if r.get("raw_fdatasync_us") is not None:
+            t += "  (raw 4 KiB fdatasync: %.0f us)" % r["raw_fdatasync_us"]
+        if r.get("keel_cpu_s_per_gb") is not None and r.get("peer_cpu_s_per_gb") is not None:
+            t += "  (Keel %.2f, peer %.2f CPU s/GB)" % (r["keel_cpu_s_per_gb"],
+                                                     r["peer_cpu_s_per_gb"])
+        w("  %-50s %10s   %s\n" % (r["name"], v, t))
 
 
 def machine_facts():
@@ -368,6 +375,25 @@ def machine_facts():
     return facts
 
 
+def build_facts(args):
+    """The source commit and the build type of the tree being measured."""
+    facts = {}
+    try:
+        facts["commit"] = subprocess.run(
+            ["git", "-C", REPO, "rev-parse", "HEAD"], stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, timeout=10).stdout.decode().strip() or None
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    try:
+        with open(os.path.join(args.build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("CMAKE_BUILD_TYPE:"):
+                    facts["build_type"] = line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return facts
+
+
 def filesystem_of(path):
     try:
         out = subprocess.run(["df", "-T", path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -382,6 +408,8 @@ def filesystem_of(path):
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--from-json", metavar="FILE",
+                    help="print the table of an earlier run's JSON file and exit")
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build"),
                     help="build tree holding src/app/keel and bench/loadgen/* (default: ./build)")
     ap.add_argument("--keel", help="keel executable (default: BUILD/src/app/keel)")
@@ -406,6 +434,8 @@ def parse_args(argv):
                     help="extra keel --set for every Keel run (repeatable)")
     ap.add_argument("--json-out", default="e2e-results.json", help="JSON output file")
     args = ap.parse_args(argv)
+    if args.from_json:
+        return args
     q = args.quick
     if args.seconds is None:
         args.seconds = 2.0 if q else 10.0
@@ -449,6 +479,11 @@ def run_rawdisk(args):
 
 def main(argv):
     args = parse_args(argv)
+    if args.from_json:
+        with open(args.from_json) as f:
+            doc = json.load(f)
+        print_table(doc["rawdisk"]["summary"], doc["scenarios"], doc["ratios"], sys.stdout)
+        return 0
     started = datetime.datetime.now(datetime.timezone.utc)
     log = sys.stderr
     log.write("raw disk in %s (%d x)\n" % (args.data_root, args.repeat))
@@ -480,6 +515,7 @@ def main(argv):
         "started_utc": started.isoformat(timespec="seconds"),
         "finished_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_facts(),
+        "build": build_facts(args),
         "data_root": args.data_root, "filesystem": filesystem_of(args.data_root),
         "settings": {"repeat": args.repeat, "quick": args.quick, "seconds": args.seconds,
                      "latency_seconds": args.latency_seconds, "consume_mib": args.consume_mib,
