@@ -3,16 +3,20 @@
 //
 //   keel-mock-peer [--topic NAME:PARTITIONS]...
 //
-// Starts rd_kafka_mock_cluster_new() with one broker, creates the named topics
-// (the mock has no CreateTopics handler in librdkafka 2.0; it auto-creates
-// unknown topics with its default partition count on Metadata/Produce), prints
-// one line "BOOTSTRAP <host:port>" on stdout, flushes it, and then serves until
-// SIGTERM or SIGINT. Running it as its own process lets the caller read the
-// peer's CPU time from /proc/<pid>/stat exactly as it reads Keel's.
+// Starts rd_kafka_mock_cluster_new() with one broker, creates the named topics,
+// prints one line "BOOTSTRAP <host:port>" on stdout, flushes it, and then
+// serves until SIGTERM or SIGINT. Running it as its own process lets the
+// caller read the peer's CPU time from /proc/<pid>/stat exactly as it reads
+// Keel's.
 //
-// The mock keeps only a bounded log per partition (older message sets are
-// dropped from the front), so consumers must read data spread over many
-// partitions (see "Benchmarks" in README.md).
+// What the mock of librdkafka 2.0.2 does (the first two seen with keel-loadgen,
+// the limits read from the mock's sources and matching what a consumer saw):
+// - an admin CreateTopics never completes (the client waits for a controller
+//   the mock never names), hence --topic here;
+// - an unknown topic is auto-created with 4 partitions on first use;
+// - each partition keeps at most 5 MiB or 100000 batches and drops the oldest
+//   batches beyond that, so consumers must read data spread over many
+//   partitions (see "Benchmarks" in README.md).
 #include <signal.h>
 
 #include <cstdio>
