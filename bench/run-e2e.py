@@ -116,6 +116,7 @@ class Broker:
                 cmd += ["--set", kv]
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                          preexec_fn=_die_with_parent)
+            log.close()  # the child has its own descriptor
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
@@ -133,12 +134,11 @@ class Broker:
             cmd = [self.args.mock_peer, "--topic", "%s:%d" % (self.topic, self.partitions)]
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=log, preexec_fn=_die_with_parent)
+            log.close()
             line = self.proc.stdout.readline().decode().strip()
             if line.startswith("BOOTSTRAP "):
                 self.bootstrap = line.split(" ", 1)[1]
-        log.close()
         if not self.bootstrap:
-            self.stop()
             raise RuntimeError("%s did not become ready: %s" % (self.kind, self.log_tail()))
         return self
 
@@ -180,10 +180,11 @@ def run_loadgen(args, bootstrap, topic, extra, timeout):
 def run_once(args, scenario, kind):
     """One run of a scenario against a fresh broker; returns a dict of figures."""
     topic = "bench-" + scenario["name"].replace("_", "-")
-    broker = Broker(kind, args, topic, scenario["partitions"]).start()
+    broker = Broker(kind, args, topic, scenario["partitions"])
     timeout = args.seconds + args.latency_seconds + 240
     create = ["--no-create-topic"]
     try:
+        broker.start()
         # The topic exists before the CPU clock starts: Keel gets CreateTopics
         # now; the mock has no CreateTopics (it waits for a controller it
         # never names), keel-mock-peer --topic made it already.
