@@ -1004,6 +1004,48 @@ LeaveResult GroupCoordinator::Leave(const std::string& group_id,
 
 // ---------------------------------------------------------------- offsets
 
+void GroupCoordinator::WriteOffsets(Group& g,
+                                    const std::vector<OffsetCommitRequest::Partition>& partitions,
+                                    int64_t retention_ms, std::vector<GroupError> results,
+                                    absl::AnyInvocable<void(std::vector<GroupError>)> done,
+                                    Deferred& d, int64_t txn_producer_id,
+                                    int16_t txn_producer_epoch) {
+  const int64_t now = clock_->NowMs();
+  std::vector<CoordinatorRecord> records;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const auto& p = partitions[i];
+    if (p.metadata && p.metadata->size() > size_t(config_.offset_metadata_max_bytes)) {
+      results[i] = GroupError::kOffsetMetadataTooLarge;
+      continue;
+    }
+    CommittedOffset c;
+    c.offset = p.offset;
+    c.leader_epoch = p.leader_epoch;
+    c.metadata = p.metadata.value_or("");
+    c.commit_timestamp_ms = now;
+    c.expire_timestamp_ms = retention_ms >= 0 ? now + retention_ms : -1;
+    records.push_back(OffsetCommitRecord(g.id, p.tp, c));
+  }
+  if (records.empty()) {
+    d.calls.push_back([done = std::move(done), results]() mutable { done(std::move(results)); });
+    return;
+  }
+  ++g.pending_offset_writes;
+  Write(PartitionOf(g.id), std::move(records),
+        [this, gid = g.id, results = std::move(results), done = std::move(done)](
+            absl::Status st, Deferred& d) mutable {
+          if (Group* g = FindGroup(gid)) --g->pending_offset_writes;
+          if (!st.ok()) {
+            for (auto& r : results)
+              if (r == GroupError::kNone) r = AppendErrorToGroupError(st);
+          }
+          d.calls.push_back([done = std::move(done), results = std::move(results)]() mutable {
+            done(std::move(results));
+          });
+        },
+        d, txn_producer_id, txn_producer_epoch);
+}
+
 void GroupCoordinator::CommitOffsets(OffsetCommitRequest req,
                                      absl::AnyInvocable<void(std::vector<GroupError>)> done) {
   Deferred d;
@@ -1044,39 +1086,7 @@ void GroupCoordinator::CommitOffsets(OffsetCommitRequest req,
       if (auto m = g->members.find(req.member_id); m != g->members.end()) {
         m->second.heartbeat_deadline_ms = now + m->second.session_timeout_ms;
       }
-      std::vector<CoordinatorRecord> records;
-      for (size_t i = 0; i < req.partitions.size(); ++i) {
-        const auto& p = req.partitions[i];
-        if (p.metadata && p.metadata->size() > size_t(config_.offset_metadata_max_bytes)) {
-          results[i] = GroupError::kOffsetMetadataTooLarge;
-          continue;
-        }
-        CommittedOffset c;
-        c.offset = p.offset;
-        c.leader_epoch = p.leader_epoch;
-        c.metadata = p.metadata.value_or("");
-        c.commit_timestamp_ms = now;
-        c.expire_timestamp_ms = req.retention_ms >= 0 ? now + req.retention_ms : -1;
-        records.push_back(OffsetCommitRecord(req.group_id, p.tp, c));
-      }
-      if (records.empty()) {
-        d.calls.push_back([done = std::move(done), results]() mutable { done(std::move(results)); });
-      } else {
-        ++g->pending_offset_writes;
-        Write(PartitionOf(req.group_id), std::move(records),
-              [this, gid = req.group_id, results = std::move(results), done = std::move(done)](
-                  absl::Status st, Deferred& d) mutable {
-                if (Group* g = FindGroup(gid)) --g->pending_offset_writes;
-                if (!st.ok()) {
-                  for (auto& r : results)
-                    if (r == GroupError::kNone) r = AppendErrorToGroupError(st);
-                }
-                d.calls.push_back([done = std::move(done), results = std::move(results)]() mutable {
-                  done(std::move(results));
-                });
-              },
-              d);
-      }
+      WriteOffsets(*g, req.partitions, req.retention_ms, std::move(results), std::move(done), d);
     }
   }
   RunDeferred(d);
@@ -1132,7 +1142,6 @@ void GroupCoordinator::CommitTxnOffsets(TxnOffsetCommitRequest req,
   Deferred d;
   {
     std::lock_guard lock(mu_);
-    const int64_t now = clock_->NowMs();
     std::vector<GroupError> results(req.partitions.size(), GroupError::kNone);
     // Kafka's checks for transactional commits: the member, if named, must
     // belong to the group and the generation, if given, must be current; a
@@ -1151,41 +1160,12 @@ void GroupCoordinator::CommitTxnOffsets(TxnOffsetCommitRequest req,
     } else if (req.generation >= 0 && req.generation != g->generation) {
       err = GroupError::kIllegalGeneration;
     }
-    std::vector<CoordinatorRecord> records;
     if (err != GroupError::kNone) {
       results.assign(req.partitions.size(), err);
-    } else {
-      for (size_t i = 0; i < req.partitions.size(); ++i) {
-        const auto& p = req.partitions[i];
-        if (p.metadata && p.metadata->size() > size_t(config_.offset_metadata_max_bytes)) {
-          results[i] = GroupError::kOffsetMetadataTooLarge;
-          continue;
-        }
-        CommittedOffset c;
-        c.offset = p.offset;
-        c.leader_epoch = p.leader_epoch;
-        c.metadata = p.metadata.value_or("");
-        c.commit_timestamp_ms = now;
-        records.push_back(OffsetCommitRecord(req.group_id, p.tp, c));
-      }
-    }
-    if (records.empty()) {
       d.calls.push_back([done = std::move(done), results]() mutable { done(std::move(results)); });
     } else {
-      ++g->pending_offset_writes;
-      Write(PartitionOf(req.group_id), std::move(records),
-            [this, gid = req.group_id, results = std::move(results), done = std::move(done)](
-                absl::Status st, Deferred& d) mutable {
-              if (Group* g = FindGroup(gid)) --g->pending_offset_writes;
-              if (!st.ok()) {
-                for (auto& r : results)
-                  if (r == GroupError::kNone) r = AppendErrorToGroupError(st);
-              }
-              d.calls.push_back([done = std::move(done), results = std::move(results)]() mutable {
-                done(std::move(results));
-              });
-            },
-            d, req.producer_id, req.producer_epoch);
+      WriteOffsets(*g, req.partitions, /*retention_ms=*/-1, std::move(results), std::move(done), d,
+                   req.producer_id, req.producer_epoch);
     }
   }
   RunDeferred(d);

@@ -247,10 +247,14 @@ void TxnCoordinator::OnMarkersWritten(const std::string& id, int64_t producer_id
 
 // ---------------------------------------------------------------- client APIs
 
-TxnError TxnCoordinator::CheckProducer(const Entry& e, int64_t producer_id,
+TxnError TxnCoordinator::CheckProducer(const Entry* e, int64_t producer_id,
                                        int16_t producer_epoch) const {
-  if (e.meta.producer_id != producer_id) return TxnError::kInvalidProducerIdMapping;
-  if (e.meta.producer_epoch != producer_epoch) return TxnError::kProducerFenced;
+  if (!loaded_) return TxnError::kCoordinatorLoadInProgress;
+  if (!e || e->meta.producer_id < 0 || e->meta.state == TxnState::kDead) {
+    return TxnError::kInvalidProducerIdMapping;
+  }
+  if (e->meta.producer_id != producer_id) return TxnError::kInvalidProducerIdMapping;
+  if (e->meta.producer_epoch != producer_epoch) return TxnError::kProducerFenced;
   return TxnError::kNone;
 }
 
@@ -346,12 +350,7 @@ void TxnCoordinator::AddPartitions(const std::string& transactional_id, int64_t 
   {
     std::lock_guard lock(mu_);
     Entry* e = Find(transactional_id);
-    if (!loaded_) {
-      reply(TxnError::kCoordinatorLoadInProgress);
-    } else if (!e || e->meta.producer_id < 0 || e->meta.state == TxnState::kDead) {
-      reply(TxnError::kInvalidProducerIdMapping);
-    } else if (TxnError err = CheckProducer(*e, producer_id, producer_epoch);
-               err != TxnError::kNone) {
+    if (TxnError err = CheckProducer(e, producer_id, producer_epoch); err != TxnError::kNone) {
       reply(err);
     } else if (e->writing || e->completing || IsPrepare(e->meta.state)) {
       reply(TxnError::kConcurrentTransactions);
@@ -393,12 +392,7 @@ void TxnCoordinator::EndTxn(const std::string& transactional_id, int64_t produce
   {
     std::lock_guard lock(mu_);
     Entry* e = Find(transactional_id);
-    if (!loaded_) {
-      reply(TxnError::kCoordinatorLoadInProgress);
-    } else if (!e || e->meta.producer_id < 0 || e->meta.state == TxnState::kDead) {
-      reply(TxnError::kInvalidProducerIdMapping);
-    } else if (TxnError err = CheckProducer(*e, producer_id, producer_epoch);
-               err != TxnError::kNone) {
+    if (TxnError err = CheckProducer(e, producer_id, producer_epoch); err != TxnError::kNone) {
       reply(err);
     } else if (e->writing) {
       reply(TxnError::kConcurrentTransactions);

@@ -325,6 +325,13 @@ class GroupCoordinator {
   void Write(int32_t partition, std::vector<CoordinatorRecord> records,
              DurableCallback on_durable, Deferred& d, int64_t txn_producer_id = -1,
              int16_t txn_producer_epoch = -1);
+  // Writes `partitions` as committed-offset records of `g` (transactional
+  // when `txn_producer_id` >= 0) and answers `done` with `results` once
+  // durable; metadata over the limit is refused per partition.
+  void WriteOffsets(Group& g, const std::vector<OffsetCommitRequest::Partition>& partitions,
+                    int64_t retention_ms, std::vector<GroupError> results,
+                    absl::AnyInvocable<void(std::vector<GroupError>)> done, Deferred& d,
+                    int64_t txn_producer_id = -1, int16_t txn_producer_epoch = -1);
   void ReplayTxnOffsetLocked(OffsetRecord record, int64_t producer_id);
   void ApplyMarkerLocked(int32_t partition, int64_t producer_id, bool commit);
   void OnDurable(int32_t partition, int64_t last_offset, absl::Status status);

@@ -134,7 +134,9 @@ class TxnCoordinator {
   Entry* Find(const std::string& id);
   const Entry* Find(const std::string& id) const;
   int32_t PartitionOf(const std::string& id) const;
-  TxnError CheckProducer(const Entry& e, int64_t producer_id, int16_t producer_epoch) const;
+  // Whether `e` exists (loaded) and (producer id, epoch) is its current
+  // producer: the checks every request of an ongoing producer starts with.
+  TxnError CheckProducer(const Entry* e, int64_t producer_id, int16_t producer_epoch) const;
   // Writes `next` as the id's new state; applies it and runs `then` once
   // durable (or runs `then` with the error, state unchanged).
   void WriteState(Entry& e, TxnMetadata next, Then then, Deferred& d);
