@@ -17,6 +17,10 @@ namespace keel::coordinator {
 class GroupCoordinator;
 }  // namespace keel::coordinator
 
+namespace keel::metrics {
+class RequestMetrics;
+}  // namespace keel::metrics
+
 namespace keel::server {
 
 class ProducerIdAllocator;
@@ -33,6 +37,9 @@ struct BrokerContext {
   // The consumer-group coordinator; null until the app wires one (group
   // APIs then answer COORDINATOR_NOT_AVAILABLE). Owned by the app.
   coordinator::GroupCoordinator* groups = nullptr;
+  // Request and per-topic byte counters; null when metrics are not wired
+  // (tests). Owned by the app.
+  metrics::RequestMetrics* request_metrics = nullptr;
 };
 
 }  // namespace keel::server
