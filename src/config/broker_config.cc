@@ -188,6 +188,31 @@ const std::vector<KeyDef>& KeyTable() {
           c.cluster_id = v;
           return absl::OkStatus();
         });
+    add("http.listener", "",
+        "host:port of the HTTP listener serving /healthz, /readyz and /metrics (Prometheus); "
+        "empty = off, port 0 = ephemeral. The embedded default (no --config) uses "
+        "127.0.0.1:9644.",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          c.http_listener_host.clear();
+          c.http_listener_port = -1;
+          if (v.empty()) return absl::OkStatus();
+          size_t colon = v.rfind(':');
+          uint32_t port;
+          if (colon == std::string::npos ||
+              !absl::SimpleAtoi(absl::string_view(v).substr(colon + 1), &port) || port > 65535) {
+            return absl::InvalidArgumentError("expected host:port (or empty for off)");
+          }
+          c.http_listener_host = v.substr(0, colon);
+          if (c.http_listener_host.size() >= 2 && c.http_listener_host.front() == '[' &&
+              c.http_listener_host.back() == ']')
+            c.http_listener_host = c.http_listener_host.substr(1, c.http_listener_host.size() - 2);
+          c.http_listener_port = int32_t(port);
+          return absl::OkStatus();
+        });
+    add("shutdown.drain.ms", "10000",
+        "On SIGTERM/SIGINT: how long in-flight requests may take to finish after the listeners "
+        "stop accepting, before their connections are closed.",
+        IntField(&BrokerConfig::shutdown_drain_ms, 0));
     // Topic-level defaults (Kafka broker key -> topic key).
     add("log.segment.bytes", "1073741824", "Default segment.bytes of topics.",
         TopicInt("segment.bytes", 14));
@@ -279,7 +304,8 @@ std::string_view EmbeddedDefaultConfig() {
   return "# Keel embedded default configuration (used when --config is not given).\n"
          "listeners=PLAINTEXT://127.0.0.1:9092\n"
          "log.dirs=./data\n"
-         "auto.create.topics.enable=true\n";
+         "auto.create.topics.enable=true\n"
+         "http.listener=127.0.0.1:9644\n";
 }
 
 std::vector<std::string> KnownBrokerKeys() {

@@ -18,6 +18,10 @@ class GroupCoordinator;
 class TxnCoordinator;
 }  // namespace keel::coordinator
 
+namespace keel::metrics {
+class RequestMetrics;
+}  // namespace keel::metrics
+
 namespace keel::server {
 
 class ProducerIdAllocator;
@@ -37,6 +41,9 @@ struct BrokerContext {
   // The transaction coordinator; null until the app wires one (transactional
   // APIs then answer COORDINATOR_NOT_AVAILABLE). Owned by the app.
   coordinator::TxnCoordinator* txns = nullptr;
+  // Request and per-topic byte counters; null when metrics are not wired
+  // (tests). Owned by the app.
+  metrics::RequestMetrics* request_metrics = nullptr;
 };
 
 }  // namespace keel::server

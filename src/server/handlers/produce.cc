@@ -148,6 +148,8 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
                                     call.connection.connection_id, j.log->topic_partition(),
                                     j.result->base_offset.value, j.result->last_offset.value);
     }
+    if (broker.request_metrics && !j.result->duplicate)
+      broker.request_metrics->AddBytesIn(j.log->topic_partition().topic, j.bytes.size());
     j.out->error_code = int16_t(ErrorCode::NONE);
     j.out->base_offset = j.result->base_offset;
     j.out->log_append_time_ms = j.result->log_append_time_ms;
