@@ -107,6 +107,9 @@ Task<Reply<ListOffsetsHandler::Response>> ListOffsetsHandler::Handle(Call& call,
       pout.error_code = int16_t(ErrorCode::NONE);
       pout.timestamp = f.timestamp;
       pout.offset = Offset(f.offset);
+      if (call.version() == 0 && f.offset >= 0 && p.max_num_offsets > 0) {
+        pout.old_style_offsets.push_back(f.offset);
+      }
     }
   }
   co_return Reply<Response>{std::move(resp)};
