@@ -86,47 +86,26 @@ for f in kill9 hostile soak; do
 done
 
 # ---------------------------------------------------------------- power-cut simulation
-# The CTest test(s) named *log_simulation* print `power-cut seeds: N failures: M`.
-# Their command lines come from CTest's JSON listing and are run directly (a
-# ctest inside a ctest run would share its log files).
+# The storage simulation test (executable log_simulation_test, CTest test of
+# the same name) prints `power-cut seeds: N failures: M`. It is run directly:
+# a ctest started inside a ctest run would overwrite the outer run's logs.
 sim_seeds="n/a"; sim_failures="n/a"
-if [ -f "$build/CTestTestfile.cmake" ]; then
-  (cd "$build" && ctest --show-only=json-v1 2>/dev/null) >"$work/tests.json" || true
-  /usr/bin/python3 - "$work/tests.json" >"$work/sim-commands.sh" <<'EOF'
-import json, shlex, sys
-try:
-    tests = json.load(open(sys.argv[1])).get("tests", [])
-except Exception:
-    tests = []
-for t in tests:
-    if "log_simulation" not in t.get("name", ""):
-        continue
-    env = []
-    for p in t.get("properties", []):
-        if p.get("name") == "ENVIRONMENT":
-            env = p.get("value", [])
-    wd = next((p.get("value") for p in t.get("properties", [])
-               if p.get("name") == "WORKING_DIRECTORY"), None)
-    cmd = " ".join(shlex.quote(c) for c in t.get("command", []))
-    prefix = "cd %s && " % shlex.quote(wd) if wd else ""
-    print("(%senv %s %s)" % (prefix, " ".join(shlex.quote(e) for e in env), cmd))
-EOF
-  if [ -s "$work/sim-commands.sh" ]; then
-    note "running the power-cut simulation ($(wc -l <"$work/sim-commands.sh") CTest entries)"
-    if ! bash "$work/sim-commands.sh" >"$work/sim.log" 2>&1; then
-      note "log simulation FAILED"; tail -30 "$work/sim.log" >&2; status=1
-    fi
-    lines="$(grep -E 'power-cut seeds: [0-9]+ failures: [0-9]+' "$work/sim.log")"
-    if [ -n "$lines" ]; then
-      sim_seeds="$(sed -nE 's/.*power-cut seeds: ([0-9]+).*/\1/p' <<<"$lines" | awk '{s+=$1} END {print s+0}')"
-      sim_failures="$(sed -nE 's/.*failures: ([0-9]+).*/\1/p' <<<"$lines" | awk '{s+=$1} END {print s+0}')"
-      [ "$sim_failures" = 0 ] || status=1
-    else
-      note "the simulation printed no 'power-cut seeds:' line"; status=1
-    fi
-  else
-    note "no log_simulation CTest test in $build: power-cut figures n/a"
+sim_bin="$(find "$build/tests" -type f -name 'log_simulation_test' -perm -u+x 2>/dev/null | head -1)"
+if [ -n "$sim_bin" ]; then
+  note "running the power-cut simulation ($sim_bin)"
+  if ! "$sim_bin" >"$work/sim.log" 2>&1; then
+    note "log simulation FAILED"; tail -30 "$work/sim.log" >&2; status=1
   fi
+  lines="$(grep -E 'power-cut seeds: [0-9]+ failures: [0-9]+' "$work/sim.log")"
+  if [ -n "$lines" ]; then
+    sim_seeds="$(sed -nE 's/.*power-cut seeds: ([0-9]+).*/\1/p' <<<"$lines" | awk '{s+=$1} END {print s+0}')"
+    sim_failures="$(sed -nE 's/.*failures: ([0-9]+).*/\1/p' <<<"$lines" | awk '{s+=$1} END {print s+0}')"
+    [ "$sim_failures" = 0 ] || status=1
+  else
+    note "the simulation printed no 'power-cut seeds:' line"; status=1
+  fi
+else
+  note "no log_simulation_test executable under $build/tests: power-cut figures n/a"
 fi
 
 # ---------------------------------------------------------------- fuzz pass
@@ -162,6 +141,7 @@ s_fds="$(sed -nE 's/.*fds start\/end: ([0-9-]+\/[0-9-]+).*/\1/p' <<<"$soak")"
 s_rss="$(sed -nE 's/.*rss start\/end: ([0-9-]+\/[0-9-]+).*/\1/p' <<<"$soak")"
 { [ "${k_lost:-x}" = 0 ] && [ "${k_dup:-x}" = 0 ]; } || status=1
 
+table() {
 printf '\nKeel reliability figures (%s settings)\n' "$mode"
 printf '| %-48s | %-28s |\n' "figure" "value"
 printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..50})" "$(printf -- '-%.0s' {1..30})"
@@ -178,4 +158,8 @@ row "soak records verified" "$s_ver"
 row "soak broker fds start/end" "$s_fds"
 row "soak broker RSS start/end (KiB)" "$s_rss"
 printf '\nresult: %s\n' "$([ "$status" = 0 ] && echo PASS || echo FAIL)"
+}
+# Also kept as <figures dir>/table.txt (CTest shows a passing test's output
+# only in its log; scripts/test.sh prints this file).
+table | tee "$figures/table.txt"
 exit "$status"

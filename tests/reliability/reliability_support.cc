@@ -54,6 +54,47 @@ int64_t OpenFdCount(pid_t pid) {
   return n;
 }
 
+std::map<std::string, int64_t> OpenFdKinds(pid_t pid) {
+  std::map<std::string, int64_t> out;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(absl::StrCat("/proc/", pid, "/fd"), ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::string target = std::filesystem::read_symlink(it->path(), ec).string();
+    if (ec) {
+      ec.clear();
+      continue;
+    }
+    if (target.rfind("socket:", 0) == 0) {
+      ++out["socket"];
+    } else if (!target.empty() && target[0] == '/') {
+      constexpr std::string_view kDeleted = " (deleted)";
+      const bool deleted = target.size() > kDeleted.size() &&
+                           target.compare(target.size() - kDeleted.size(), kDeleted.size(),
+                                          kDeleted) == 0;
+      ++out[deleted ? "deleted" : "file"];
+    } else {
+      ++out["other"];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> DeletedFileFds(pid_t pid) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(absl::StrCat("/proc/", pid, "/fd"), ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::string target = std::filesystem::read_symlink(it->path(), ec).string();
+    if (ec) {
+      ec.clear();
+      continue;
+    }
+    if (target.size() > 10 && target.compare(target.size() - 10, 10, " (deleted)") == 0)
+      out.push_back(target);
+  }
+  return out;
+}
+
 void ReportFigure(const std::string& name, const std::string& line) {
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);

@@ -15,8 +15,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace keel::reliability {
 
@@ -33,6 +35,14 @@ int64_t ProcStatusKib(pid_t pid, std::string_view field);
 
 // Number of open file descriptors of `pid` (entries of /proc/<pid>/fd), or -1.
 int64_t OpenFdCount(pid_t pid);
+
+// Open descriptors of `pid` by kind: "socket", "file" (paths), "deleted"
+// (files unlinked while still open), "other" (pipes, eventfds, anon inodes).
+// Empty if unreadable.
+std::map<std::string, int64_t> OpenFdKinds(pid_t pid);
+
+// Targets of the descriptors of `pid` that point at deleted files.
+std::vector<std::string> DeletedFileFds(pid_t pid);
 
 // Prints `line` (plus a newline) and records it under `name` (see above).
 void ReportFigure(const std::string& name, const std::string& line);
