@@ -44,6 +44,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start();
   // Closes the socket; coroutines end and the manager forgets the connection.
   void Stop();
+  // Graceful stop: reads no further request, lets the requests in flight
+  // finish and their responses be written, then closes.
+  void Drain();
 
   uint64_t id() const { return id_; }
   const std::string& peer() const { return peer_; }
@@ -75,6 +78,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;  // a response write is in progress since write_started_
   std::chrono::steady_clock::time_point write_started_;
   bool closed_ = false;
+  bool draining_ = false;
 };
 
 }  // namespace keel::server
