@@ -11,6 +11,8 @@ fi
 scripts/build.sh
 status=0
 (cd build && ctest --output-on-failure -j2 --timeout 900) || status=1
+# The reliability figures table (CTest test reliability.figures).
+if [ -f build/tests/reliability/figures/table.txt ]; then cat build/tests/reliability/figures/table.txt; fi
 if [ -x tests/fuzz/run_fuzzers.sh ]; then
   tests/fuzz/run_fuzzers.sh "${KEEL_FUZZ_SECONDS:-20}" || status=1
 fi

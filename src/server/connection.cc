@@ -175,7 +175,10 @@ Task<void> Connection::WriteLoop() {
       it = finished_.find(next_to_write_);
     }
     if (!buffers.empty()) {
+      writing_ = true;
+      write_started_ = std::chrono::steady_clock::now();
       auto [ec, n] = co_await net::async_write(socket_, buffers, use_tuple);
+      writing_ = false;
       if (ec) {
         Close("write error");
         break;
@@ -202,6 +205,15 @@ Task<void> Connection::IdleWatch() {
     co_await idle_timer_.async_wait(use_tuple);
     if (closed_) break;
     auto now = std::chrono::steady_clock::now();
+    if (writing_ && now - write_started_ >= options_.idle_timeout) {
+      // A peer that stopped reading pins its queued responses; it is idle too.
+      NetLog()->info(
+          "conn={} peer={} has not read its responses for {} ms; closing "
+          "(connections.max.idle.ms)",
+          id_, peer_, options_.idle_timeout.count());
+      Close("responses not read");
+      break;
+    }
     if (inflight_ == 0 && now - last_activity_ >= options_.idle_timeout) {
       NetLog()->info("conn={} peer={} idle for {} ms; closing (connections.max.idle.ms)", id_,
                      peer_, options_.idle_timeout.count());

@@ -9,7 +9,9 @@
 // - A request waiting on storage (fsync, long poll) never blocks reading the
 //   next request nor any other connection.
 // - An idle connection (no request in flight, nothing read) is closed after
-//   `idle_timeout`.
+//   `idle_timeout`; so is one whose response write has not completed within
+//   `idle_timeout` (a reader that never reads would otherwise pin its queued
+//   responses forever).
 // Thread-safety: all state lives on the connection's strand.
 #pragma once
 
@@ -73,6 +75,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   net::steady_timer read_wakeup_;   // cancelled when in-flight drops below the limit
   net::steady_timer idle_timer_;    // fires when the connection may have gone idle
   std::chrono::steady_clock::time_point last_activity_;
+  bool writing_ = false;  // a response write is in progress since write_started_
+  std::chrono::steady_clock::time_point write_started_;
   bool closed_ = false;
   bool draining_ = false;
 };

@@ -1,0 +1,53 @@
+// Shared helpers of the reliability tests (kill -9, hostile clients, soak):
+// seeds and sizes from the environment, readings of a process from /proc, and
+// the one-line figures each test prints for scripts/reliability-figures.sh.
+//
+// Promises:
+//  - ReportFigure prints the line on stdout and, when KEEL_FIGURES_DIR is set,
+//    appends it to <KEEL_FIGURES_DIR>/<name>.txt (the figures script reads those
+//    files after CTest ran the tests).
+//  - The /proc readers return -1 when the process or the field is gone; they
+//    never throw.
+// Thread-safety: every function is safe to call from any thread (no shared
+// state besides the files written).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace keel::reliability {
+
+// The value of environment variable `name` when it holds an integer, else
+// `fallback`.
+int64_t IntFromEnv(const char* name, int64_t fallback);
+
+// A seed: the integer in environment variable `name` when set, else a fresh
+// random one. The caller prints it so that a failure can be replayed.
+uint64_t SeedFromEnv(const char* name);
+
+// A field of /proc/<pid>/status measured in KiB ("VmHWM", "VmRSS"), or -1.
+int64_t ProcStatusKib(pid_t pid, std::string_view field);
+
+// Number of open file descriptors of `pid` (entries of /proc/<pid>/fd), or -1.
+int64_t OpenFdCount(pid_t pid);
+
+// Open descriptors of `pid` by kind: "socket", "file" (paths), "deleted"
+// (files unlinked while still open), "other" (pipes, eventfds, anon inodes).
+// Empty if unreadable.
+std::map<std::string, int64_t> OpenFdKinds(pid_t pid);
+
+// Targets of the descriptors of `pid` that point at deleted files.
+std::vector<std::string> DeletedFileFds(pid_t pid);
+
+// Prints `line` (plus a newline) and records it under `name` (see above).
+void ReportFigure(const std::string& name, const std::string& line);
+
+// Number of lines of `text` that contain `needle`.
+size_t CountLines(std::string_view text, std::string_view needle);
+
+}  // namespace keel::reliability
