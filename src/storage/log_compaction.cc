@@ -305,6 +305,7 @@ absl::Status Log::CompactGroup(const std::vector<CleanableSegment>& group, const
     std::vector<absl::AnyInvocable<void(absl::Status)>> failed;
     GoOfflineLocked(s, &failed);
     lock.unlock();
+    DeliverOfflineNotice();
     for (auto& f : failed) f(s);
     return s;
   }
