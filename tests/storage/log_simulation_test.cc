@@ -20,6 +20,7 @@
 
 #include "gtest/gtest.h"
 #include "keel/common/record_batch.h"
+#include "keel/common/records.h"
 #include "keel/storage/log.h"
 #include "spdlog/sinks/null_sink.h"
 #include "spdlog/sinks/stdout_sinks.h"
@@ -60,6 +61,23 @@ struct ModelBatch {
   int32_t count = 0;
 };
 
+using Record = std::pair<std::string, std::string>;  // key, value
+
+// The records of one batch by absolute offset.
+std::map<int64_t, Record> RecordsOf(std::span<const uint8_t> batch) {
+  std::map<int64_t, Record> out;
+  auto h = ParseBatchHeader(batch);
+  if (!h.ok()) return out;
+  (void)ForEachRecord(batch, [&](const RecordView& r) {
+    auto str = [](const std::optional<std::span<const uint8_t>>& b) {
+      return b ? std::string(reinterpret_cast<const char*>(b->data()), b->size()) : std::string("<null>");
+    };
+    out[h->base_offset + r.offset_delta] = {str(r.key), str(r.value)};
+    return absl::OkStatus();
+  });
+  return out;
+}
+
 struct Producer {
   int64_t pid;
   int32_t next_seq = 0;
@@ -80,6 +98,10 @@ class Simulation {
     config_.retention_ms = rng_.Chance(0.5) ? 2000 + int64_t(rng_.Below(20000)) : -1;
     config_.retention_bytes = rng_.Chance(0.4) ? 4000 + int64_t(rng_.Below(20000)) : -1;
     config_.segment_ms = rng_.Chance(0.3) ? 500 + int64_t(rng_.Below(5000)) : config_.segment_ms;
+    if (rng_.Chance(0.3)) {
+      config_.cleanup_compact = true;
+      config_.cleanup_delete = rng_.Chance(0.5);
+    }
     producers_.push_back({1000});
     producers_.push_back({1001});
   }
@@ -175,8 +197,10 @@ class Simulation {
       DeleteRecords();
     } else if (r < 72) {
       RetryLastIdempotent();
-    } else if (r < 76) {
+    } else if (r < 74) {
       VerifyLive();
+    } else if (r < 76) {
+      Compact();
     } else if (r < 79) {
       Note("clean close");
       absl::Status s = log_->Close();
@@ -321,6 +345,14 @@ class Simulation {
     });
   }
 
+  void Compact() {
+    if (!config_.cleanup_compact) return;
+    Note("compaction round");
+    compacted_ = true;  // even a failed round may have swapped some groups
+    auto stats = log_->Compact({});
+    if (!stats.ok() && !absl::IsAborted(stats.status())) OnSyncFailure(stats.status());
+  }
+
   void DeleteRecords() {
     int64_t hw = log_->high_watermark().value;
     int64_t start = log_->log_start_offset().value;
@@ -407,11 +439,14 @@ class Simulation {
         at = h->last_offset() + 1;
       }
     }
-    // Contiguous offsets, every batch known to the model, byte-for-byte.
+    // Every batch known to the model, byte-for-byte (or, once compaction
+    // ran, a subset of its records); offsets contiguous (strictly increasing
+    // once compaction ran).
     int64_t expect = -1;
+    std::map<int64_t, Record> present_records;
     for (const auto& [base, bytes] : present) {
       auto h = ParseBatchHeader(bytes);
-      if (expect >= 0 && base != expect) {
+      if (expect >= 0 && (compacted_ ? base < expect : base != expect)) {
         Fail("gap or overlap: batch at " + std::to_string(base) + ", expected " + std::to_string(expect));
         return;
       }
@@ -430,29 +465,72 @@ class Simulation {
         Fail("batch at " + std::to_string(base) + " was never appended");
         return;
       }
+      std::map<int64_t, Record> records = RecordsOf(bytes);
       if (it->second.bytes != bytes) {
-        Fail("batch at " + std::to_string(base) + " differs from what was appended");
+        if (!compacted_) {
+          Fail("batch at " + std::to_string(base) + " differs from what was appended");
+          return;
+        }
+        std::map<int64_t, Record> original = RecordsOf(it->second.bytes);
+        for (const auto& [offset, rec] : records) {
+          auto o = original.find(offset);
+          if (o == original.end() || o->second != rec) {
+            Fail("compacted batch at " + std::to_string(base) + " has a record at " + std::to_string(offset) +
+                 " that was never appended there");
+            return;
+          }
+        }
+      }
+      present_records.insert(records.begin(), records.end());
+    }
+    if (!present.empty() && !compacted_ && expect != end) {
+      Fail("log end " + std::to_string(end) + " != last batch end");
+    }
+    // Newest offset of each key still in the log (compaction keeps it).
+    std::map<std::string, int64_t> newest_of_key;
+    for (const auto& [offset, rec] : present_records) newest_of_key[rec.first] = offset;
+    for (const auto& [base, m] : batches_) {
+      if (m.last < start) continue;
+      if (present.count(base)) continue;
+      if (compacted_ && m.last < end) {
+        // Wholly removed by compaction: each record must be superseded by a
+        // newer one with its key.
+        bool superseded = true;
+        for (const auto& [offset, rec] : RecordsOf(m.bytes)) {
+          auto n = newest_of_key.find(rec.first);
+          if (offset >= start && (n == newest_of_key.end() || n->second <= offset)) superseded = false;
+        }
+        if (superseded) continue;
+      }
+      if (m.acked) {
+        Fail("acknowledged batch " + std::to_string(base) + ".." + std::to_string(m.last) + " is missing");
+        return;
+      }
+      if (!after_recovery) {
+        Fail("batch " + std::to_string(base) + " vanished from a live log");
         return;
       }
     }
-    if (!present.empty() && expect != end) Fail("log end " + std::to_string(end) + " != last batch end");
-    for (const auto& [base, m] : batches_) {
-      if (m.last < start) continue;
-      if (!present.count(base)) {
-        if (m.acked) {
-          Fail("acknowledged batch " + std::to_string(base) + ".." + std::to_string(m.last) + " is missing");
-          return;
-        }
-        if (!after_recovery) {
-          Fail("batch " + std::to_string(base) + " vanished from a live log");
-          return;
+    if (compacted_) {
+      // Every acknowledged record is present or superseded by a newer one.
+      for (const auto& [base, m] : batches_) {
+        if (!m.acked || m.last < start) continue;
+        for (const auto& [offset, rec] : RecordsOf(m.bytes)) {
+          if (offset < start || present_records.count(offset)) continue;
+          auto n = newest_of_key.find(rec.first);
+          if (n == newest_of_key.end() || n->second <= offset) {
+            Fail("acknowledged record at " + std::to_string(offset) + " (key " + rec.first +
+                 ") was removed without a newer value for its key");
+            return;
+          }
         }
       }
     }
     if (after_recovery) {
       // Forget what the crash lost; its offsets will be reused.
       for (auto it = batches_.begin(); it != batches_.end();) {
-        it = present.count(it->first) || it->second.last < start ? std::next(it) : batches_.erase(it);
+        bool keep = present.count(it->first) || it->second.last < start || (compacted_ && it->second.last < end);
+        it = keep ? std::next(it) : batches_.erase(it);
       }
     }
     CheckIndexes(present, start);
@@ -562,6 +640,7 @@ class Simulation {
   int64_t now_ = 1700000000000;
   int64_t incarnation_ = 0;
   bool offline_expected_ = false;
+  bool compacted_ = false;  // a compaction round rewrote segments
   std::map<int64_t, ModelBatch> batches_;
   std::map<int64_t, ModelBatch> deleted_;  // removed by retention/DeleteRecords
   std::vector<Producer> producers_;
