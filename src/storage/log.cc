@@ -356,7 +356,23 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
 
 absl::Status Log::WriteProducerSnapshot(const std::string& snapshot) {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
-  return WriteFileAtomically(*options_.fs, options_.dir, std::string(kProducerSnapshotFile), snapshot);
+  return FailOnIoError(
+      WriteFileAtomically(*options_.fs, options_.dir, std::string(kProducerSnapshotFile), snapshot));
+}
+
+absl::Status Log::FailOnIoError(absl::Status s) {
+  if (s.ok() || absl::IsResourceExhausted(s)) return s;
+  std::vector<Callback> failed;
+  absl::Status offline;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!offline_status_.ok()) return s;
+    GoOfflineLocked(s, &failed);
+    offline = offline_status_;
+  }
+  DeliverOfflineNotice();
+  for (auto& f : failed) f(offline);
+  return s;
 }
 
 size_t Log::ExpireProducers(int64_t now_ms, int64_t expiration_ms) {
@@ -523,8 +539,8 @@ absl::Status Log::WriteCheckpoint() {
     c.recovery_point = synced_offset_;
     c.log_start_offset = log_start_offset_;
   }
-  KEEL_RETURN_IF_ERROR(
-      WriteFileAtomically(*options_.fs, options_.dir, std::string(kCheckpointFile), EncodeCheckpoint(c)));
+  KEEL_RETURN_IF_ERROR(FailOnIoError(
+      WriteFileAtomically(*options_.fs, options_.dir, std::string(kCheckpointFile), EncodeCheckpoint(c))));
   std::lock_guard<std::mutex> lock(mu_);
   checkpointed_recovery_point_ = std::max(checkpointed_recovery_point_, c.recovery_point);
   return absl::OkStatus();
@@ -535,9 +551,9 @@ absl::Status Log::DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed) {
   for (const auto& seg : doomed) {
     logger_->info("{}: deleting segment {} (offsets {}..{})", options_.dir, seg->path(),
                   seg->base_offset(), seg->next_offset() - 1);
-    KEEL_RETURN_IF_ERROR(seg->DeleteFiles());
+    KEEL_RETURN_IF_ERROR(FailOnIoError(seg->DeleteFiles()));
   }
-  return options_.fs->SyncDir(options_.dir);
+  return FailOnIoError(options_.fs->SyncDir(options_.dir));
 }
 
 absl::StatusOr<ReadResult> Log::Read(Offset start_offset, size_t max_bytes, Offset upper_bound) const {

@@ -113,6 +113,19 @@ TEST_F(LogFaultTest, FsyncEioPagesAreLostButAcknowledgedDataSurvivesPowerCut) {
   EXPECT_TRUE(AppendBatch(*log, 1, 10).ok());
 }
 
+TEST_F(LogFaultTest, DirectoryFsyncEioOnCheckpointTakesLogOffline) {
+  auto log = Open();
+  ASSERT_TRUE(AppendBatch(*log, 3, 50).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  // The failed directory fsync may have dropped any unsynced entry of the
+  // directory (a new segment's, say): nothing can be trusted any more.
+  fs_.FailNextDirSyncs(1);
+  EXPECT_FALSE(log->DeleteRecordsBefore(Offset(1)).ok());
+  EXPECT_TRUE(log->offline());
+  EXPECT_EQ(offline_notices_, 1);
+  EXPECT_TRUE(absl::IsUnavailable(AppendBatch(*log, 1, 10).status()));
+}
+
 TEST_F(LogFaultTest, TakeOfflineFailsAppendsAndReadsWithoutNotice) {
   auto log = Open();
   ASSERT_TRUE(AppendBatch(*log, 1, 10).ok());

@@ -155,6 +155,7 @@ class Simulation {
     Note("reopen after " + why);
     incarnation_++;
     fs_.FailNextDataSyncs(0);
+    fs_.FailNextDirSyncs(0);
     absl::Status s;
     log_ = OpenLog(&s);
     if (!log_ && absl::IsResourceExhausted(s)) {
@@ -236,8 +237,13 @@ class Simulation {
 
   void InjectFault() {
     if (profile_ == Profile::kFsyncEio) {
-      Note("next data sync fails with EIO");
-      fs_.FailNextDataSyncs(1);
+      if (rng_.Chance(0.5)) {
+        Note("next data sync fails with EIO");
+        fs_.FailNextDataSyncs(1);
+      } else {
+        Note("next directory sync fails with EIO");
+        fs_.FailNextDirSyncs(1);
+      }
     } else if (profile_ == Profile::kNoSpace) {
       Note("disk nearly full");
       keel::testing::SimFaults f = fs_.faults();

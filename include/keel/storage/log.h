@@ -281,6 +281,10 @@ class Log : public std::enable_shared_from_this<Log> {
                        std::vector<absl::AnyInvocable<void(absl::Status)>>* failed);
   // Runs options_.on_offline if GoOfflineLocked armed it. Call unlocked.
   void DeliverOfflineNotice();
+  // Takes the log offline if `s` is an I/O error other than ENOSPC (e.g. EIO
+  // on a directory fsync, which may have lost a segment file's entry); then
+  // returns `s`. For metadata writes made without the log mutex.
+  absl::Status FailOnIoError(absl::Status s);
   absl::Status DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed);
   SegmentOptions SegmentOptionsLocked() const;
   absl::StatusOr<TimestampOffset> FindOffsetByTimestampImpl(int64_t ts) const;
