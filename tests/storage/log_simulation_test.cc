@@ -6,7 +6,7 @@
 // unappended appears, the offset and time indexes agree with the data, and a
 // retried idempotent batch is recognised as a duplicate.
 //
-// Env: KEEL_SIM_SECONDS bounds the run (default 20); KEEL_SIM_SEED replays one
+// Env: KEEL_SIM_SECONDS bounds the run (default 25); KEEL_SIM_SEED replays one
 // seed verbosely; KEEL_SIM_FIRST_SEED picks the first seed (default 1).
 // Prints exactly one summary line: `power-cut seeds: <N> failures: <M>`.
 #include <chrono>
@@ -660,7 +660,7 @@ TEST(LogSimulationTest, AcknowledgedBatchesSurvivePowerCutsAndFaults) {
   const char* one = std::getenv("KEEL_SIM_SEED");
   const char* secs = std::getenv("KEEL_SIM_SECONDS");
   const char* first = std::getenv("KEEL_SIM_FIRST_SEED");
-  double budget = secs ? std::atof(secs) : 20.0;
+  double budget = secs ? std::atof(secs) : 25.0;
   uint64_t seed = first ? std::strtoull(first, nullptr, 10) : 1;
   int runs = 0, failures = 0;
   std::vector<std::string> reports;
