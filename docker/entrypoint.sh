@@ -2,6 +2,7 @@
 # Container entrypoint of the keel image.
 #   no arguments, or arguments starting with "-": runs
 #     keel --config $KEEL_CONFIG --set advertised.listeners=ADVERTISED \
+#          --set http.listener=$KEEL_HTTP_LISTENER \
 #          --ready-file $KEEL_READY_FILE [arguments...]
 #   where ADVERTISED is $KEEL_ADVERTISED_LISTENERS when set (a full
 #   NAME://host:port,... list), else
@@ -9,8 +10,10 @@
 #   (defaults localhost and 9092). So `podman run IMAGE --set num.partitions=3`
 #   adds keel options, and anything else is run as a command
 #   (`podman run IMAGE keel --version`).
-# The ready file (default /tmp/keel-ready) lists the bound listeners once
-# keel accepts connections; keel-healthcheck probes the first one.
+# KEEL_HTTP_LISTENER (default 0.0.0.0:9644) is where /healthz, /readyz and
+# /metrics are served. The ready file (default /tmp/keel-ready) lists the
+# bound Kafka listeners once keel accepts connections, then the HTTP
+# listener as HTTP://host:port; keel-healthcheck sends GET /readyz to it.
 # KEEL_BINARY (default /usr/local/bin/keel) lets tests run it outside the image.
 # keel is exec'd so it is PID 1 and gets the container's SIGTERM directly.
 set -eu
@@ -21,6 +24,7 @@ if [ $# -eq 0 ] || [ "${1#-}" != "$1" ]; then
   set -- "${KEEL_BINARY:-/usr/local/bin/keel}" \
     --config "${KEEL_CONFIG:-/etc/keel/keel.properties}" \
     --set "advertised.listeners=$advertised" \
+    --set "http.listener=${KEEL_HTTP_LISTENER:-0.0.0.0:9644}" \
     --ready-file "$ready" \
     "$@"
 fi

@@ -1,28 +1,27 @@
 #!/bin/bash
 # Health check of a keel container, with nothing but bash and coreutils:
-# sends one ApiVersions v0 request to the broker and expects a response with
-# our correlation id and error_code 0. A plain TCP connect is not enough: the
-# kernel completes the handshake from the listen backlog even when the
-# broker no longer serves requests.
+# sends GET /readyz to keel's HTTP listener over bash's /dev/tcp and expects
+# "HTTP/1.1 200". /readyz answers 200 only once the logs are recovered, the
+# consumer groups loaded and the Kafka listeners accept, and 503 while keel
+# shuts down; a hung process does not answer at all (3 s timeout).
 # Usage: keel-healthcheck [HOST [PORT]]
-#   Without arguments the address is the first listener in the ready file
-#   that keel writes once it accepts ($KEEL_READY_FILE, default
-#   /tmp/keel-ready, passed by the entrypoint; 0.0.0.0/:: become loopback),
-#   or 127.0.0.1:$KEEL_HEALTHCHECK_PORT when that is set. No ready file yet
-#   means not started: unhealthy.
-# Exit 0 = healthy, 1 = not. Once the broker serves GET /readyz this becomes
-# a request to that endpoint.
+#   HOST and PORT name the HTTP listener (default port 9644). Without
+#   arguments the address is the HTTP:// line of the ready file keel writes
+#   once it accepts ($KEEL_READY_FILE, default /tmp/keel-ready, passed by the
+#   entrypoint; 0.0.0.0/:: become loopback), or 127.0.0.1:$KEEL_HEALTHCHECK_PORT
+#   when that is set. No ready file yet means not started: unhealthy.
+# Exit 0 = healthy, 1 = not.
 set -u
 if [ $# -ge 1 ]; then
   host="$1"
-  port="${2:-9092}"
+  port="${2:-9644}"
 elif [ -n "${KEEL_HEALTHCHECK_PORT:-}" ]; then
   host=127.0.0.1
   port="$KEEL_HEALTHCHECK_PORT"
 else
   ready="${KEEL_READY_FILE:-/tmp/keel-ready}"
-  listener="$(head -n1 "$ready" 2>/dev/null)" || listener=""
-  [ -n "$listener" ] || { echo "not ready: no listener in $ready"; exit 1; }
+  listener="$(grep -m1 '^HTTP://' "$ready" 2>/dev/null)" || listener=""
+  [ -n "$listener" ] || { echo "not ready: no HTTP listener in $ready"; exit 1; }
   hostport="${listener#*://}"      # host:port or [v6]:port
   port="${hostport##*:}"
   host="${hostport%:*}"
@@ -34,14 +33,11 @@ else
 fi
 
 { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || { echo "no listener on $host:$port"; exit 1; }
-# Request: size=21, api_key=18 (ApiVersions), api_version=0,
-# correlation_id="KEEL", client_id="healthcheck" (length 11).
-printf '\x00\x00\x00\x15\x00\x12\x00\x00KEEL\x00\x0bhealthcheck' >&3
-# Response: size (4 bytes), correlation_id (4), error_code (2), api array...
-head=$(timeout 3 head -c 10 <&3 | od -An -tx1 | tr -d ' \n')
+printf 'GET /readyz HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$host" >&3
+status=$(timeout 3 head -c 12 <&3)
 exec 3<&-
-if [ "${head:8:12}" = "4b45454c0000" ]; then
+if [ "$status" = "HTTP/1.1 200" ]; then
   exit 0
 fi
-echo "unexpected ApiVersions answer from $host:$port: '${head}'"
+echo "keel at $host:$port is not ready: '${status}'"
 exit 1

@@ -9,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev
   librdkafka-dev kcat clang libclang-rt-14-dev
+  prometheus
   python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard python3-xxhash
 )
 # Node.js (for the kafkajs smoke test) may come from Debian or NodeSource; only

@@ -3,8 +3,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "keel/common/logging.h"
 #include "keel/common/status_macros.h"
+#include "keel/metrics/process_metrics.h"
+#include "keel/protocol/api_table.h"
 
 namespace keel::app {
 
@@ -12,8 +15,73 @@ Broker::Broker(config::BrokerConfig config) : config_(std::move(config)) {}
 
 Broker::~Broker() { Stop(); }
 
+absl::Status Broker::StartHttp() {
+  request_metrics_ = std::make_unique<metrics::RequestMetrics>([](int16_t key) {
+    const protocol::ApiDescriptor* api = protocol::FindApi(key);
+    return api ? std::string(api->name) : absl::StrCat("api_", key);
+  });
+  registry_.Add([this](metrics::ExpositionWriter& w) {
+    w.Family("keel_ready", "1 when the broker serves Kafka clients (what /readyz reports).",
+             metrics::MetricType::kGauge);
+    w.Sample("keel_ready", {}, ready_.load() ? 1 : 0);
+  });
+  registry_.Add([](metrics::ExpositionWriter& w) { metrics::CollectProcessMetrics(w); });
+  registry_.Add([this](metrics::ExpositionWriter& w) { request_metrics_->Collect(w); });
+  registry_.Add([this](metrics::ExpositionWriter& w) { flush_metrics_.Collect(w); });
+  if (config_.http_listener_port < 0) return absl::OkStatus();
+  server::HttpServerOptions hopts;
+  hopts.host = config_.http_listener_host;
+  hopts.port = uint16_t(config_.http_listener_port);
+  http_ = std::make_unique<server::HttpServer>(
+      hopts, [this](const server::HttpRequest& r) { return HandleHttp(r); });
+  KEEL_RETURN_IF_ERROR(http_->Start());
+  ModuleLogger("broker")->info("HTTP listener accepting on {} (/healthz /readyz /metrics)",
+                               http_->address());
+  return absl::OkStatus();
+}
+
+std::string Broker::http_address() const { return http_ ? http_->address() : std::string(); }
+
+server::HttpResponse Broker::HandleHttp(const server::HttpRequest& r) {
+  if (r.path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
+  if (r.path == "/readyz") {
+    if (ready_.load()) return {200, "text/plain; charset=utf-8", "ready\n"};
+    return {503, "text/plain; charset=utf-8", "not ready\n"};
+  }
+  if (r.path == "/metrics") {
+    return {200, std::string(metrics::ExpositionWriter::kContentType), registry_.Scrape()};
+  }
+  return {404, "text/plain; charset=utf-8", "not found (try /healthz, /readyz, /metrics)\n"};
+}
+
+void Broker::LogRecoverySummary(std::chrono::milliseconds took) {
+  size_t logs = 0, recovered = 0;
+  uint64_t truncated = 0;
+  for (const auto& t : partitions_->ListTopics()) {
+    for (int32_t p = 0; p < t.partitions; ++p) {
+      auto l = partitions_->GetLog(TopicPartition{t.name, PartitionId(p)});
+      if (!l) continue;
+      ++logs;
+      auto info = l->recovery_info();
+      if (!info.clean_shutdown) ++recovered;
+      truncated += info.bytes_truncated;
+    }
+  }
+  auto log = ModuleLogger("broker");
+  if (recovered == 0) {
+    log->info("opened {} partition logs in {} ms; previous shutdown was clean (no recovery)", logs,
+              took.count());
+  } else {
+    log->warn("opened {} partition logs in {} ms; recovered {} after an unclean shutdown, "
+              "{} bytes truncated",
+              logs, took.count(), recovered, truncated);
+  }
+}
+
 absl::Status Broker::Start() {
   auto log = ModuleLogger("broker");
+  log->info("log dirs: {}", absl::StrJoin(config_.log_dirs, ", "));
+  KEEL_RETURN_IF_ERROR(StartHttp());
   fs_ = storage::NewPosixFileSystem();
   KEEL_ASSIGN_OR_RETURN(storage::LogConfig log_defaults,
                         storage::LogConfig().WithOverrides(config_.topic_defaults));
@@ -28,11 +96,14 @@ absl::Status Broker::Start() {
   popts.cleaner_enable = config_.log_cleaner_enable;
   popts.cleaner_backoff_ms = config_.log_cleaner_backoff_ms;
   popts.cleaner_dedupe_buffer_bytes = size_t(config_.log_cleaner_dedupe_buffer_size);
+  popts.flush_observer = &flush_metrics_;
   KEEL_ASSIGN_OR_RETURN(partitions_, partition::PartitionManager::Open(popts));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   log->info("opened {} topics under {} log dir(s) in {} ms", partitions_->ListTopics().size(),
             config_.log_dirs.size(), took.count());
+  LogRecoverySummary(took);
+  registry_.Add([this](metrics::ExpositionWriter& w) { CollectPartitionMetrics(*partitions_, w); });
 
   KEEL_ASSIGN_OR_RETURN(producer_ids_,
                         server::ProducerIdAllocator::Open(*fs_, config_.log_dirs.front()));
@@ -61,11 +132,50 @@ absl::Status Broker::Start() {
                                                                   groups_started)
                 .count());
   context_->groups = groups_.get();
+
+  // Transactions: open (or create) __transaction_state, replay it, then
+  // finish what a crash left between a decision and its markers.
+  auto txns_started = std::chrono::steady_clock::now();
+  KEEL_ASSIGN_OR_RETURN(txn_log_, coordinator::PartitionCoordinatorLog::OpenTopic(
+                                      *partitions_, std::string(coordinator::kTransactionStateTopic),
+                                      config_.transaction_state_log_num_partitions, &group_clock_,
+                                      /*create_lazily=*/true));
+  txn_markers_ = std::make_unique<coordinator::PartitionTxnMarkerWriter>(*partitions_, groups_.get(),
+                                                                         &group_clock_);
+  coordinator::TxnCoordinatorConfig tcfg;
+  tcfg.max_timeout_ms = config_.transaction_max_timeout_ms;
+  tcfg.id_expiration_ms = config_.transactional_id_expiration_ms;
+  txns_ = std::make_unique<coordinator::TxnCoordinator>(
+      tcfg, txn_log_.get(), txn_markers_.get(), [this] { return producer_ids_->Next(); },
+      &group_clock_);
+  KEEL_ASSIGN_OR_RETURN(int64_t txn_records, txn_log_->LoadInto(*txns_));
+  txns_->FinishLoading();
+  log->info("loaded {} transactional ids from {} records of {} in {} ms", txns_->size(),
+            txn_records, coordinator::kTransactionStateTopic,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  txns_started)
+                .count());
+  context_->txns = txns_.get();
+  context_->request_metrics = request_metrics_.get();
+  registry_.Add([this](metrics::ExpositionWriter& w) {
+    CollectGroupMetrics(*partitions_, *groups_, [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    }, w);
+  });
   group_ticker_ = std::thread([this] {
     std::unique_lock lock(ticker_mu_);
+    const auto txn_interval =
+        std::chrono::milliseconds(config_.transaction_abort_timed_out_transaction_cleanup_interval_ms);
+    auto next_txn_tick = std::chrono::steady_clock::now() + txn_interval;
     while (!ticker_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return ticker_stop_; })) {
       lock.unlock();
       groups_->Tick();
+      if (std::chrono::steady_clock::now() >= next_txn_tick) {
+        txns_->Tick();
+        next_txn_tick = std::chrono::steady_clock::now() + txn_interval;
+      }
       lock.lock();
     }
   });
@@ -79,6 +189,7 @@ absl::Status Broker::Start() {
   sopts.connection.max_request_bytes = config_.socket_request_max_bytes;
   sopts.connection.max_inflight = config_.max_inflight_requests_per_connection;
   sopts.connection.idle_timeout = std::chrono::milliseconds(config_.connections_max_idle_ms);
+  sopts.drain_timeout = std::chrono::milliseconds(config_.shutdown_drain_ms);
   server_ = std::make_unique<server::Server>(sopts, *dispatcher_);
   KEEL_RETURN_IF_ERROR(server_->Bind());
   // An advertised listener with port 0 means "whatever port was bound" (the
@@ -89,6 +200,8 @@ absl::Status Broker::Start() {
       if (b.name == adv.name) adv.port = b.port;
   }
   server_->Run();
+  registry_.Add([this](metrics::ExpositionWriter& w) { CollectServerMetrics(*server_, w); });
+  ready_ = true;
   return absl::OkStatus();
 }
 
@@ -100,6 +213,7 @@ void Broker::Stop() {
   if (stopped_) return;
   stopped_ = true;
   auto log = ModuleLogger("broker");
+  ready_ = false;  // /readyz answers 503 from here on
   if (server_) server_->Stop();
   if (storage_pool_) storage_pool_->join();
   if (group_ticker_.joinable()) {
@@ -117,6 +231,8 @@ void Broker::Stop() {
       log->info("all logs flushed; clean shutdown recorded");
     }
   }
+  if (http_) http_->Stop();
+  registry_.Clear();
 }
 
 }  // namespace keel::app

@@ -1,22 +1,34 @@
 // Wires one Keel broker together: storage (partition manager), the request
 // handlers and the network front end, from a BrokerConfig.
 //
-// Start() opens (and if needed recovers) every log, then starts listening.
-// Stop() stops accepting, closes connections, flushes every log and writes
-// the clean-shutdown markers. Owned by main(); not copyable.
+// Start() starts the HTTP listener (/healthz, /readyz, /metrics) if
+// configured, opens (and if needed recovers) every log, loads the consumer
+// groups, then starts accepting Kafka clients; /readyz answers 200 from then
+// on. Stop() turns /readyz to 503, stops accepting, drains in-flight requests
+// (shutdown.drain.ms), flushes every log and writes the clean-shutdown
+// markers, then stops the HTTP listener. Owned by main(); not copyable.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <string>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "broker_metrics.h"
 #include "keel/config/broker_config.h"
+#include "keel/metrics/registry.h"
+#include "keel/metrics/request_metrics.h"
+#include "keel/server/http_server.h"
 #include "keel/coordinator/clock.h"
 #include "keel/coordinator/group_coordinator.h"
 #include "keel/coordinator/partition_coordinator_log.h"
+#include "keel/coordinator/partition_txn_marker_writer.h"
+#include "keel/coordinator/txn_coordinator.h"
 #include "keel/partition/partition_manager.h"
 #include "keel/server/broker_context.h"
 #include "keel/server/dispatcher.h"
@@ -35,9 +47,22 @@ class Broker {
   absl::Status Start();
   void Stop();
   std::vector<config::ListenerSpec> bound_listeners() const;
+  // "host:port" of the HTTP listener as bound; empty when it is off.
+  std::string http_address() const;
+  bool ready() const { return ready_.load(); }
 
  private:
+  absl::Status StartHttp();
+  server::HttpResponse HandleHttp(const server::HttpRequest& request);
+  void LogRecoverySummary(std::chrono::milliseconds took);
+
   config::BrokerConfig config_;
+  // Metrics: declared before what they observe so they outlive it.
+  metrics::Registry registry_;
+  std::unique_ptr<metrics::RequestMetrics> request_metrics_;
+  FlushMetrics flush_metrics_;
+  std::unique_ptr<server::HttpServer> http_;
+  std::atomic<bool> ready_{false};
   std::unique_ptr<storage::FileSystem> fs_;
   std::unique_ptr<partition::PartitionManager> partitions_;
   std::unique_ptr<server::ProducerIdAllocator> producer_ids_;
@@ -47,10 +72,15 @@ class Broker {
   std::unique_ptr<server::Dispatcher> dispatcher_;
   std::unique_ptr<server::Server> server_;
   // Consumer groups: records in __consumer_offsets, timers driven by a ticker
-  // thread that calls GroupCoordinator::Tick().
+  // thread that calls GroupCoordinator::Tick() (and TxnCoordinator::Tick()).
   coordinator::SystemClock group_clock_;
   std::unique_ptr<coordinator::PartitionCoordinatorLog> offsets_log_;
   std::unique_ptr<coordinator::GroupCoordinator> groups_;
+  // Transactions: state in __transaction_state, markers through the
+  // partition logs (and the group coordinator for __consumer_offsets).
+  std::unique_ptr<coordinator::PartitionCoordinatorLog> txn_log_;
+  std::unique_ptr<coordinator::PartitionTxnMarkerWriter> txn_markers_;
+  std::unique_ptr<coordinator::TxnCoordinator> txns_;
   std::thread group_ticker_;
   std::mutex ticker_mu_;
   std::condition_variable ticker_cv_;

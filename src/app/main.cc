@@ -22,12 +22,16 @@ int Fail(const std::string& what) {
 }
 
 // Writes the bound listeners atomically so a waiting test never reads half a file.
-bool WriteReadyFile(const std::string& path, const std::vector<keel::config::ListenerSpec>& ls) {
+// The Kafka listeners come first (readers take the first line); the HTTP
+// listener, when on, follows as a last line "HTTP://host:port".
+bool WriteReadyFile(const std::string& path, const std::vector<keel::config::ListenerSpec>& ls,
+                    const std::string& http_address) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) return false;
     for (const auto& l : ls) out << l.ToString() << "\n";
+    if (!http_address.empty()) out << "HTTP://" << http_address << "\n";
     if (!out.flush()) return false;
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;
@@ -94,7 +98,7 @@ int main(int argc, char** argv) {
     broker.Stop();
     return 1;
   }
-  if (!cl->ready_file.empty() && !WriteReadyFile(cl->ready_file, broker.bound_listeners())) {
+  if (!cl->ready_file.empty() && !WriteReadyFile(cl->ready_file, broker.bound_listeners(), broker.http_address())) {
     log->critical("cannot write ready file {}", cl->ready_file);
     broker.Stop();
     return 1;

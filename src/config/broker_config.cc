@@ -164,10 +164,15 @@ const std::vector<KeyDef>& KeyTable() {
         "(its retries are deduplicated until then).",
         IntField(&BrokerConfig::producer_id_expiration_ms, 1));
     add("transactional.id.expiration.ms", "604800000",
-        "Idle transactional ids and producer ids expire after this.",
+        "A transactional id without transactions for this long is forgotten.",
         IntField(&BrokerConfig::transactional_id_expiration_ms, 1));
     add("transaction.max.timeout.ms", "900000", "Largest transaction timeout a producer may ask for.",
         IntField(&BrokerConfig::transaction_max_timeout_ms, 1));
+    add("transaction.state.log.num.partitions", "50", "Partitions of __transaction_state.",
+        IntField(&BrokerConfig::transaction_state_log_num_partitions, 1, 1000));
+    add("transaction.abort.timed.out.transaction.cleanup.interval.ms", "10000",
+        "How often open transactions are checked against their timeout (and aborted).",
+        IntField(&BrokerConfig::transaction_abort_timed_out_transaction_cleanup_interval_ms, 100));
     add("logger.level", "info", "Log level: trace, debug, info, warn, error, critical, off.",
         [](BrokerConfig& c, const std::string& v) -> absl::Status {
           static const std::vector<std::string> levels = {"trace", "debug", "info", "warn",
@@ -183,6 +188,31 @@ const std::vector<KeyDef>& KeyTable() {
           c.cluster_id = v;
           return absl::OkStatus();
         });
+    add("http.listener", "",
+        "host:port of the HTTP listener serving /healthz, /readyz and /metrics (Prometheus); "
+        "empty = off, port 0 = ephemeral. The embedded default (no --config) uses "
+        "127.0.0.1:9644.",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          c.http_listener_host.clear();
+          c.http_listener_port = -1;
+          if (v.empty()) return absl::OkStatus();
+          size_t colon = v.rfind(':');
+          uint32_t port;
+          if (colon == std::string::npos ||
+              !absl::SimpleAtoi(absl::string_view(v).substr(colon + 1), &port) || port > 65535) {
+            return absl::InvalidArgumentError("expected host:port (or empty for off)");
+          }
+          c.http_listener_host = v.substr(0, colon);
+          if (c.http_listener_host.size() >= 2 && c.http_listener_host.front() == '[' &&
+              c.http_listener_host.back() == ']')
+            c.http_listener_host = c.http_listener_host.substr(1, c.http_listener_host.size() - 2);
+          c.http_listener_port = int32_t(port);
+          return absl::OkStatus();
+        });
+    add("shutdown.drain.ms", "10000",
+        "On SIGTERM/SIGINT: how long in-flight requests may take to finish after the listeners "
+        "stop accepting, before their connections are closed.",
+        IntField(&BrokerConfig::shutdown_drain_ms, 0));
     // Topic-level defaults (Kafka broker key -> topic key).
     add("log.segment.bytes", "1073741824", "Default segment.bytes of topics.",
         TopicInt("segment.bytes", 14));
@@ -274,7 +304,8 @@ std::string_view EmbeddedDefaultConfig() {
   return "# Keel embedded default configuration (used when --config is not given).\n"
          "listeners=PLAINTEXT://127.0.0.1:9092\n"
          "log.dirs=./data\n"
-         "auto.create.topics.enable=true\n";
+         "auto.create.topics.enable=true\n"
+         "http.listener=127.0.0.1:9644\n";
 }
 
 std::vector<std::string> KnownBrokerKeys() {

@@ -66,6 +66,8 @@ struct GroupCoordinator::Group {
   bool new_member_added = false;
   int64_t sync_deadline_ms = 0;
   std::map<TopicPartition, CommittedOffset> offsets;
+  // Offsets committed inside open transactions, by producer id.
+  std::map<int64_t, std::map<TopicPartition, CommittedOffset>> pending_txn_offsets;
   int pending_offset_writes = 0;
 
   bool AllJoined() const {
@@ -154,6 +156,8 @@ struct GroupCoordinator::Deferred {
 struct GroupCoordinator::PendingWrite {
   int64_t last_offset = 0;
   std::vector<CoordinatorRecord> records;
+  int64_t txn_producer_id = -1;       // records of a transactional batch
+  std::optional<bool> marker_commit;  // a marker of txn_producer_id
   DurableCallback on_durable;
   bool done = false;
   absl::Status status;
@@ -257,8 +261,12 @@ void GroupCoordinator::RunDeferred(Deferred& d) {
 // ---------------------------------------------------------------- records
 
 void GroupCoordinator::Write(int32_t partition, std::vector<CoordinatorRecord> records,
-                             DurableCallback on_durable, Deferred& d) {
-  auto appended = log_->Append(partition, records);
+                             DurableCallback on_durable, Deferred& d, int64_t txn_producer_id,
+                             int16_t txn_producer_epoch) {
+  auto appended = txn_producer_id >= 0
+                      ? log_->AppendTransactional(partition, txn_producer_id, txn_producer_epoch,
+                                                  records)
+                      : log_->Append(partition, records);
   if (!appended.ok()) {
     ModuleLogger("group")->warn("append to {}-{} failed: {}", kConsumerOffsetsTopic, partition,
                                 appended.status().ToString());
@@ -268,6 +276,7 @@ void GroupCoordinator::Write(int32_t partition, std::vector<CoordinatorRecord> r
   auto w = std::make_unique<PendingWrite>();
   w->last_offset = *appended;
   w->records = std::move(records);
+  w->txn_producer_id = txn_producer_id;
   w->on_durable = std::move(on_durable);
   pending_[partition].push_back(std::move(w));
   d.waits.emplace_back(partition, *appended);
@@ -289,11 +298,18 @@ void GroupCoordinator::OnDurable(int32_t partition, int64_t last_offset, absl::S
     while (!queue.empty() && queue.front()->done) {
       std::unique_ptr<PendingWrite> w = std::move(queue.front());
       queue.erase(queue.begin());
-      if (w->status.ok()) {
+      if (w->status.ok() && w->marker_commit) {
+        ApplyMarkerLocked(partition, w->txn_producer_id, *w->marker_commit);
+      } else if (w->status.ok()) {
         for (const auto& r : w->records) {
           auto decoded = DecodeRecord(r.key, r.value ? std::optional<std::span<const uint8_t>>(*r.value)
                                                      : std::nullopt);
-          if (decoded.ok()) ReplayLocked(std::move(*decoded), /*loading=*/false);
+          if (!decoded.ok()) continue;
+          if (w->txn_producer_id >= 0 && std::holds_alternative<OffsetRecord>(*decoded)) {
+            ReplayTxnOffsetLocked(std::get<OffsetRecord>(std::move(*decoded)), w->txn_producer_id);
+          } else {
+            ReplayLocked(std::move(*decoded), /*loading=*/false);
+          }
         }
       } else {
         ModuleLogger("group")->warn("records in {}-{} up to offset {} not durable: {}",
@@ -352,15 +368,55 @@ void GroupCoordinator::ReplayLocked(DecodedRecord record, bool loading) {
 }
 
 absl::Status GroupCoordinator::ReplayStored(std::span<const uint8_t> key,
-                                            std::optional<std::span<const uint8_t>> value) {
+                                            std::optional<std::span<const uint8_t>> value,
+                                            int64_t txn_producer_id, int32_t partition) {
+  (void)partition;  // the group's partition follows from its id
   auto decoded = DecodeRecord(key, value);
   if (!decoded.ok()) {
     if (decoded.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
     return decoded.status();
   }
   std::lock_guard lock(mu_);
-  ReplayLocked(std::move(*decoded), /*loading=*/true);
+  if (txn_producer_id >= 0 && std::holds_alternative<OffsetRecord>(*decoded)) {
+    ReplayTxnOffsetLocked(std::get<OffsetRecord>(std::move(*decoded)), txn_producer_id);
+  } else {
+    ReplayLocked(std::move(*decoded), /*loading=*/true);
+  }
   return absl::OkStatus();
+}
+
+void GroupCoordinator::ReplayStoredMarker(int32_t partition, int64_t producer_id, bool commit) {
+  std::lock_guard lock(mu_);
+  ApplyMarkerLocked(partition, producer_id, commit);
+}
+
+void GroupCoordinator::ReplayTxnOffsetLocked(OffsetRecord record, int64_t producer_id) {
+  if (!record.value) return;  // transactions never delete offsets
+  Group& g = GetOrCreateGroup(record.group);
+  g.pending_txn_offsets[producer_id][record.tp] = std::move(*record.value);
+  txn_groups_[producer_id].insert(record.group);
+}
+
+void GroupCoordinator::ApplyMarkerLocked(int32_t partition, int64_t producer_id, bool commit) {
+  auto it = txn_groups_.find(producer_id);
+  if (it == txn_groups_.end()) return;
+  for (auto gid = it->second.begin(); gid != it->second.end();) {
+    if (PartitionOf(*gid) != partition) {
+      ++gid;
+      continue;
+    }
+    if (Group* g = FindGroup(*gid)) {
+      auto pending = g->pending_txn_offsets.find(producer_id);
+      if (pending != g->pending_txn_offsets.end()) {
+        if (commit) {
+          for (auto& [tp, c] : pending->second) g->offsets[tp] = std::move(c);
+        }
+        g->pending_txn_offsets.erase(pending);
+      }
+    }
+    gid = it->second.erase(gid);
+  }
+  if (it->second.empty()) txn_groups_.erase(it);
 }
 
 void GroupCoordinator::FinishLoading() {
@@ -948,6 +1004,48 @@ LeaveResult GroupCoordinator::Leave(const std::string& group_id,
 
 // ---------------------------------------------------------------- offsets
 
+void GroupCoordinator::WriteOffsets(Group& g,
+                                    const std::vector<OffsetCommitRequest::Partition>& partitions,
+                                    int64_t retention_ms, std::vector<GroupError> results,
+                                    absl::AnyInvocable<void(std::vector<GroupError>)> done,
+                                    Deferred& d, int64_t txn_producer_id,
+                                    int16_t txn_producer_epoch) {
+  const int64_t now = clock_->NowMs();
+  std::vector<CoordinatorRecord> records;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const auto& p = partitions[i];
+    if (p.metadata && p.metadata->size() > size_t(config_.offset_metadata_max_bytes)) {
+      results[i] = GroupError::kOffsetMetadataTooLarge;
+      continue;
+    }
+    CommittedOffset c;
+    c.offset = p.offset;
+    c.leader_epoch = p.leader_epoch;
+    c.metadata = p.metadata.value_or("");
+    c.commit_timestamp_ms = now;
+    c.expire_timestamp_ms = retention_ms >= 0 ? now + retention_ms : -1;
+    records.push_back(OffsetCommitRecord(g.id, p.tp, c));
+  }
+  if (records.empty()) {
+    d.calls.push_back([done = std::move(done), results]() mutable { done(std::move(results)); });
+    return;
+  }
+  ++g.pending_offset_writes;
+  Write(PartitionOf(g.id), std::move(records),
+        [this, gid = g.id, results = std::move(results), done = std::move(done)](
+            absl::Status st, Deferred& d) mutable {
+          if (Group* g = FindGroup(gid)) --g->pending_offset_writes;
+          if (!st.ok()) {
+            for (auto& r : results)
+              if (r == GroupError::kNone) r = AppendErrorToGroupError(st);
+          }
+          d.calls.push_back([done = std::move(done), results = std::move(results)]() mutable {
+            done(std::move(results));
+          });
+        },
+        d, txn_producer_id, txn_producer_epoch);
+}
+
 void GroupCoordinator::CommitOffsets(OffsetCommitRequest req,
                                      absl::AnyInvocable<void(std::vector<GroupError>)> done) {
   Deferred d;
@@ -988,60 +1086,46 @@ void GroupCoordinator::CommitOffsets(OffsetCommitRequest req,
       if (auto m = g->members.find(req.member_id); m != g->members.end()) {
         m->second.heartbeat_deadline_ms = now + m->second.session_timeout_ms;
       }
-      std::vector<CoordinatorRecord> records;
-      for (size_t i = 0; i < req.partitions.size(); ++i) {
-        const auto& p = req.partitions[i];
-        if (p.metadata && p.metadata->size() > size_t(config_.offset_metadata_max_bytes)) {
-          results[i] = GroupError::kOffsetMetadataTooLarge;
-          continue;
-        }
-        CommittedOffset c;
-        c.offset = p.offset;
-        c.leader_epoch = p.leader_epoch;
-        c.metadata = p.metadata.value_or("");
-        c.commit_timestamp_ms = now;
-        c.expire_timestamp_ms = req.retention_ms >= 0 ? now + req.retention_ms : -1;
-        records.push_back(OffsetCommitRecord(req.group_id, p.tp, c));
-      }
-      if (records.empty()) {
-        d.calls.push_back([done = std::move(done), results]() mutable { done(std::move(results)); });
-      } else {
-        ++g->pending_offset_writes;
-        Write(PartitionOf(req.group_id), std::move(records),
-              [this, gid = req.group_id, results = std::move(results), done = std::move(done)](
-                  absl::Status st, Deferred& d) mutable {
-                if (Group* g = FindGroup(gid)) --g->pending_offset_writes;
-                if (!st.ok()) {
-                  for (auto& r : results)
-                    if (r == GroupError::kNone) r = AppendErrorToGroupError(st);
-                }
-                d.calls.push_back([done = std::move(done), results = std::move(results)]() mutable {
-                  done(std::move(results));
-                });
-              },
-              d);
-      }
+      WriteOffsets(*g, req.partitions, req.retention_ms, std::move(results), std::move(done), d);
     }
   }
   RunDeferred(d);
 }
 
 OffsetFetchResult GroupCoordinator::FetchOffsets(
-    const std::string& group_id, const std::optional<std::vector<TopicPartition>>& partitions) {
+    const std::string& group_id, const std::optional<std::vector<TopicPartition>>& partitions,
+    bool require_stable) {
   std::lock_guard lock(mu_);
   OffsetFetchResult out;
   Group* g = FindGroup(group_id);
   if (g && g->state == GroupState::kDead) g = nullptr;
   if (!partitions) {
     if (g) {
-      for (const auto& [tp, c] : g->offsets)
-        out.offsets.push_back(FetchedOffset{tp, c.offset, c.leader_epoch, c.metadata});
+      std::set<TopicPartition> unstable;
+      if (require_stable) {
+        for (const auto& [pid, offsets] : g->pending_txn_offsets)
+          for (const auto& [tp, c] : offsets) unstable.insert(tp);
+      }
+      for (const auto& [tp, c] : g->offsets) {
+        if (!unstable.contains(tp))
+          out.offsets.push_back(FetchedOffset{tp, c.offset, c.leader_epoch, c.metadata});
+      }
+      for (const auto& tp : unstable) {
+        FetchedOffset f{tp};
+        f.error = GroupError::kUnstableOffsetCommit;
+        out.offsets.push_back(std::move(f));
+      }
     }
     return out;
   }
   for (const auto& tp : *partitions) {
     FetchedOffset f{tp};
-    if (g) {
+    if (g && require_stable) {
+      for (const auto& [pid, offsets] : g->pending_txn_offsets) {
+        if (offsets.contains(tp)) f.error = GroupError::kUnstableOffsetCommit;
+      }
+    }
+    if (g && f.error == GroupError::kNone) {
       if (auto it = g->offsets.find(tp); it != g->offsets.end()) {
         f.offset = it->second.offset;
         f.leader_epoch = it->second.leader_epoch;
@@ -1051,6 +1135,75 @@ OffsetFetchResult GroupCoordinator::FetchOffsets(
     out.offsets.push_back(std::move(f));
   }
   return out;
+}
+
+void GroupCoordinator::CommitTxnOffsets(TxnOffsetCommitRequest req,
+                                        absl::AnyInvocable<void(std::vector<GroupError>)> done) {
+  Deferred d;
+  {
+    std::lock_guard lock(mu_);
+    std::vector<GroupError> results(req.partitions.size(), GroupError::kNone);
+    // Kafka's checks for transactional commits: the member, if named, must
+    // belong to the group and the generation, if given, must be current; a
+    // producer without group membership (v0-2) is accepted.
+    GroupError err = GroupError::kNone;
+    Group* g = req.group_id.empty() ? nullptr : &GetOrCreateGroup(req.group_id);
+    if (!g) {
+      err = GroupError::kInvalidGroupId;
+    } else if (g->state == GroupState::kDead) {
+      err = GroupError::kCoordinatorNotAvailable;
+    } else if (req.instance_id && g->static_members.contains(*req.instance_id) &&
+               g->static_members.at(*req.instance_id) != req.member_id) {
+      err = GroupError::kFencedInstanceId;
+    } else if (!req.member_id.empty() && !g->members.contains(req.member_id)) {
+      err = GroupError::kUnknownMemberId;
+    } else if (req.generation >= 0 && req.generation != g->generation) {
+      err = GroupError::kIllegalGeneration;
+    }
+    if (err != GroupError::kNone) {
+      results.assign(req.partitions.size(), err);
+      d.calls.push_back([done = std::move(done), results]() mutable { done(std::move(results)); });
+    } else {
+      WriteOffsets(*g, req.partitions, /*retention_ms=*/-1, std::move(results), std::move(done), d,
+                   req.producer_id, req.producer_epoch);
+    }
+  }
+  RunDeferred(d);
+}
+
+void GroupCoordinator::CompleteTxn(int32_t partition, int64_t producer_id, int16_t producer_epoch,
+                                   bool commit, absl::AnyInvocable<void(absl::Status)> done) {
+  Deferred d;
+  {
+    std::lock_guard lock(mu_);
+    auto appended = log_->AppendMarker(partition, producer_id, producer_epoch, commit);
+    if (!appended.ok()) {
+      ModuleLogger("group")->warn("marker for producer {} in {}-{} failed: {}", producer_id,
+                                  kConsumerOffsetsTopic, partition, appended.status().ToString());
+      d.calls.push_back([done = std::move(done), st = appended.status()]() mutable { done(st); });
+    } else {
+      auto w = std::make_unique<PendingWrite>();
+      w->last_offset = *appended;
+      w->txn_producer_id = producer_id;
+      w->marker_commit = commit;
+      w->on_durable = [done = std::move(done)](absl::Status st, Deferred& d) mutable {
+        d.calls.push_back([done = std::move(done), st = std::move(st)]() mutable { done(st); });
+      };
+      pending_[partition].push_back(std::move(w));
+      d.waits.emplace_back(partition, *appended);
+    }
+  }
+  RunDeferred(d);
+}
+
+size_t GroupCoordinator::pending_txn_offset_count(const std::string& group_id) const {
+  std::lock_guard lock(mu_);
+  const Group* g = FindGroup(group_id);
+  size_t n = 0;
+  if (g) {
+    for (const auto& [pid, offsets] : g->pending_txn_offsets) n += offsets.size();
+  }
+  return n;
 }
 
 void GroupCoordinator::DeleteOffsets(

@@ -23,6 +23,7 @@ std::string_view GroupErrorName(GroupError e) {
     case GroupError::kMemberIdRequired: return "MEMBER_ID_REQUIRED";
     case GroupError::kFencedInstanceId: return "FENCED_INSTANCE_ID";
     case GroupError::kGroupSubscribedToTopic: return "GROUP_SUBSCRIBED_TO_TOPIC";
+    case GroupError::kUnstableOffsetCommit: return "UNSTABLE_OFFSET_COMMIT";
   }
   return "UNKNOWN";
 }

@@ -9,6 +9,7 @@
 #include "keel/protocol/internal/offset_commit_key.h"
 #include "keel/protocol/reader.h"
 #include "keel/protocol/writer.h"
+#include "keel/coordinator/versioned_record.h"
 
 namespace keel::coordinator {
 namespace {
@@ -18,32 +19,6 @@ constexpr int16_t kGroupKeyVersion = 2;
 constexpr int16_t kOffsetValueVersion = 3;
 constexpr int16_t kOffsetValueVersionWithExpiry = 1;
 constexpr int16_t kGroupValueVersion = 3;
-
-template <typename T>
-std::vector<uint8_t> EncodeVersioned(const T& message, int16_t version) {
-  protocol::Writer w;
-  w.WriteInt16(version);
-  message.Encode(w, version);
-  return w.Flatten();
-}
-
-// Decodes version + message and requires every byte to be consumed.
-template <typename T>
-absl::Status DecodeVersioned(std::span<const uint8_t> bytes, T* out, int16_t* version) {
-  protocol::Reader r(bytes);
-  if (auto st = r.ReadInt16(version); !st.ok()) {
-    return absl::DataLossError("record too short for its version");
-  }
-  if (*version < T::kMinVersion || *version > T::kMaxVersion) {
-    return absl::DataLossError(absl::StrCat("unknown ", ToAbsl(T::kName), " version ", *version));
-  }
-  if (auto st = out->Decode(r, *version); !st.ok()) {
-    return absl::DataLossError(absl::StrCat("malformed ", ToAbsl(T::kName), ": ", st.message()));
-  }
-  // Kafka's readers ignore trailing bytes of a value written by a newer
-  // minor format; keys are exact.
-  return absl::OkStatus();
-}
 
 // Appends the UTF-16 code units of `utf8` to a running Java hash.
 int32_t HashUtf16(std::string_view s) {

@@ -25,7 +25,7 @@ PartitionManager::PartitionManager(PartitionManagerOptions options) : options_(s
           .count();
     };
   }
-  flusher_ = std::make_shared<storage::Flusher>(logger_);
+  flusher_ = std::make_shared<storage::Flusher>(logger_, options_.flush_observer);
 }
 
 PartitionManager::~PartitionManager() {

@@ -57,6 +57,21 @@ void Connection::Stop() {
   net::post(strand_, [self = shared_from_this()] { self->Close("server stopping"); });
 }
 
+void Connection::Drain() {
+  net::post(strand_, [self = shared_from_this()] {
+    if (self->closed_ || self->draining_) return;
+    self->draining_ = true;
+    if (self->inflight_ == 0) {
+      self->Close("server stopping");
+      return;
+    }
+    // Ends the pending read (it sees end of stream); the write loop closes
+    // the connection once the last response in flight is written.
+    boost::system::error_code ec;
+    self->socket_.shutdown(tcp::socket::shutdown_receive, ec);
+  });
+}
+
 void Connection::Close(const char* reason) {
   if (closed_) return;
   closed_ = true;
@@ -80,6 +95,7 @@ Task<void> Connection::ReadLoop() {
     if (closed_) break;
     uint8_t size_buf[4];
     auto [ec, n] = co_await net::async_read(socket_, net::buffer(size_buf), use_tuple);
+    if (ec && draining_) break;  // the write loop closes once drained
     if (ec) {
       Close(ec == net::error::eof ? "client closed" : "read error");
       break;
@@ -95,6 +111,7 @@ Task<void> Connection::ReadLoop() {
     }
     auto frame = std::make_shared<std::vector<uint8_t>>(size_t(size));
     auto [ec2, n2] = co_await net::async_read(socket_, net::buffer(*frame), use_tuple);
+    if (ec2 && draining_) break;
     if (ec2) {
       Close(ec2 == net::error::eof ? "client closed mid-frame" : "read error mid-frame");
       break;
@@ -169,6 +186,10 @@ Task<void> Connection::WriteLoop() {
     read_wakeup_.cancel();
     if (close_after) {
       Close("request requires closing the connection");
+      break;
+    }
+    if (draining_ && inflight_ == 0) {
+      Close("server stopping (drained)");
       break;
     }
   }

@@ -30,6 +30,15 @@ void ConnectionManager::StopAll() {
   for (auto& c : all) c->Stop();
 }
 
+void ConnectionManager::DrainAll() {
+  std::vector<std::shared_ptr<Connection>> all;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, c] : connections_) all.push_back(c);
+  }
+  for (auto& c : all) c->Drain();
+}
+
 size_t ConnectionManager::size() const {
   std::lock_guard lock(mu_);
   return connections_.size();

@@ -83,10 +83,23 @@ void Server::Stop() {
       a->close(ec);
     }
   });
+  auto log = ModuleLogger("net");
+  size_t open = connections_.size();
+  if (open > 0) {
+    log->info("draining {} connection(s) for up to {} ms", open, options_.drain_timeout.count());
+  }
+  connections_.DrainAll();
+  auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+  while (connections_.size() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (size_t left = connections_.size(); left > 0) {
+    log->warn("{} connection(s) still busy after {} ms; closing them", left,
+              options_.drain_timeout.count());
+  }
   connections_.StopAll();
   work_.reset();
   // Give connections a moment to close, then stop the loop regardless.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   while (connections_.size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   io_.stop();

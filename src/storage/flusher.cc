@@ -6,8 +6,8 @@
 
 namespace keel::storage {
 
-Flusher::Flusher(std::shared_ptr<spdlog::logger> logger)
-    : logger_(logger ? std::move(logger) : StorageLogger()) {}
+Flusher::Flusher(std::shared_ptr<spdlog::logger> logger, FlushObserver* observer)
+    : logger_(logger ? std::move(logger) : StorageLogger()), observer_(observer) {}
 
 Flusher::~Flusher() { Stop(); }
 
@@ -75,8 +75,11 @@ void Flusher::Run() {
     lock.unlock();
     for (auto& weak : batch) {
       if (auto log = weak.lock()) {
-        absl::Status s = log->FlushRound();
+        auto started = std::chrono::steady_clock::now();
+        uint64_t batches = 0;
+        absl::Status s = log->FlushRound(&batches);
         if (!s.ok()) logger_->error("flush of {} failed: {}", log->dir(), s.ToString());
+        if (observer_ && s.ok()) observer_->OnLogFlushed(std::chrono::steady_clock::now() - started, batches);
       }
     }
     lock.lock();

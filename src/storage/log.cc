@@ -326,6 +326,7 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
         result.log_append_time_ms = log_append_time ? now : -1;
         log_end_offset_ = next;
         active_dirty_ = true;
+        unsynced_batches_ += batches.size();
         if (!config_.fsync_before_ack()) {
           AdvanceHighWatermarkLocked(log_end_offset_, &ready);
           new_hw = high_watermark_;
@@ -468,15 +469,18 @@ void Log::WaitDurable(Offset last_offset, Callback done) {
   if (decided) done(now_status);
 }
 
-absl::Status Log::FlushRound() {
+absl::Status Log::FlushRound(uint64_t* batches_synced) {
   std::lock_guard<std::mutex> flush_lock(flush_mu_);
   std::vector<std::shared_ptr<Segment>> to_sync;
   bool sync_dir;
   int64_t target;
+  if (batches_synced) *batches_synced = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     flush_requested_ = false;
     if (!offline_status_.ok() && !closing_) return absl::OkStatus();
+    if (batches_synced) *batches_synced = unsynced_batches_;
+    unsynced_batches_ = 0;
     to_sync.swap(unsynced_);
     if (active_dirty_) to_sync.push_back(segments_.rbegin()->second);
     active_dirty_ = false;

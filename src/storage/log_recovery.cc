@@ -185,6 +185,7 @@ absl::Status Log::Recover() {
     KEEL_RETURN_IF_ERROR(fs.Unlink(JoinPath(dir, kCleanShutdownFile)));
     KEEL_RETURN_IF_ERROR(fs.SyncDir(dir));
   }
+  recovery_info_ = RecoveryInfo{clean, dropped_total};
   logger_->info("{}: opened ({} shutdown) with {} segments, offsets [{}, {}), {} bytes dropped", dir,
                 clean ? "clean" : "unclean", segments_.size(), log_start_offset_, log_end_offset_,
                 dropped_total);

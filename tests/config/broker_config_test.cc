@@ -75,4 +75,35 @@ TEST(BrokerConfig, ListenerParsesIpv6) {
 }
 
 }  // namespace
+TEST(BrokerConfig, EmbeddedDefaultTurnsTheHttpListenerOn) {
+  auto props = ParseProperties(EmbeddedDefaultConfig(), "embedded");
+  ASSERT_TRUE(props.ok());
+  auto c = BuildBrokerConfig(*props, {});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->http_listener_host, "127.0.0.1");
+  EXPECT_EQ(c->http_listener_port, 9644);
+  EXPECT_EQ(c->shutdown_drain_ms, 10000);
+}
+
+TEST(BrokerConfig, HttpListenerIsOffByDefaultAndParsesHostPort) {
+  auto off = BuildBrokerConfig({}, {});
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->http_listener_port, -1);
+  auto on = BuildBrokerConfig({}, {{"http.listener", "[::1]:0"}, {"shutdown.drain.ms", "250"}});
+  ASSERT_TRUE(on.ok()) << on.status();
+  EXPECT_EQ(on->http_listener_host, "::1");
+  EXPECT_EQ(on->http_listener_port, 0);
+  EXPECT_EQ(on->shutdown_drain_ms, 250);
+  auto empty = BuildBrokerConfig({{"http.listener", "127.0.0.1:9644"}}, {{"http.listener", ""}});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->http_listener_port, -1);
+}
+
+TEST(BrokerConfig, HttpListenerRejectsBadValues) {
+  for (std::string bad : {"localhost", "h:99999", "h:port"}) {
+    EXPECT_FALSE(BuildBrokerConfig({}, {{"http.listener", bad}}).ok()) << bad;
+  }
+  EXPECT_FALSE(BuildBrokerConfig({}, {{"shutdown.drain.ms", "-1"}}).ok());
+}
+
 }  // namespace keel::config

@@ -1,6 +1,7 @@
 // Test doubles for the coordinator: a hand-driven clock and an in-memory
 // CoordinatorLog that keeps every record (for replay into a "restarted"
-// coordinator) and completes durability either at once or on demand.
+// coordinator; markers are empty placeholder records, listed by markers())
+// and completes durability either at once or on demand.
 #pragma once
 
 #include <atomic>
@@ -37,6 +38,52 @@ class FakeCoordinatorLog final : public CoordinatorLog {
     auto& log = logs_[partition];
     for (const auto& r : records) log.push_back(r);
     return int64_t(log.size()) - 1;
+  }
+
+  absl::StatusOr<int64_t> AppendTransactional(int32_t partition, int64_t producer_id,
+                                              int16_t producer_epoch,
+                                              std::span<const CoordinatorRecord> records) override {
+    std::lock_guard lock(mu_);
+    if (!append_error_.ok()) return append_error_;
+    auto& log = logs_[partition];
+    for (const auto& r : records) {
+      log.push_back(r);
+      txn_records_.push_back({partition, int64_t(log.size()) - 1, producer_id, producer_epoch});
+    }
+    return int64_t(log.size()) - 1;
+  }
+
+  absl::StatusOr<int64_t> AppendMarker(int32_t partition, int64_t producer_id,
+                                       int16_t producer_epoch, bool commit) override {
+    std::lock_guard lock(mu_);
+    if (!append_error_.ok()) return append_error_;
+    auto& log = logs_[partition];
+    log.push_back(CoordinatorRecord{});  // a placeholder keeping offsets in step
+    markers_.push_back({partition, int64_t(log.size()) - 1, producer_id, producer_epoch, commit});
+    return int64_t(log.size()) - 1;
+  }
+
+  // What AppendTransactional and AppendMarker wrote.
+  struct TxnRecordInfo {
+    int32_t partition;
+    int64_t offset;
+    int64_t producer_id;
+    int16_t producer_epoch;
+  };
+  struct MarkerInfo {
+    int32_t partition;
+    int64_t offset;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    bool commit;
+  };
+  std::vector<TxnRecordInfo> txn_records() const {
+    std::lock_guard lock(mu_);
+    return txn_records_;
+  }
+  std::vector<MarkerInfo> markers() const {
+    std::lock_guard lock(mu_);
+    return markers_;
   }
 
   void WaitDurable(int32_t partition, int64_t last_offset,
@@ -93,6 +140,8 @@ class FakeCoordinatorLog final : public CoordinatorLog {
   bool hold_ = false;
   std::vector<std::pair<std::pair<int32_t, int64_t>, absl::AnyInvocable<void(absl::Status)>>> held_;
   absl::Status append_error_;
+  std::vector<TxnRecordInfo> txn_records_;
+  std::vector<MarkerInfo> markers_;
 };
 
 }  // namespace keel::coordinator::testing

@@ -35,6 +35,7 @@ TEST(GroupErrorTest, ValuesMatchKafkaErrorCodes) {
       {GroupError::kMemberIdRequired, ErrorCode::MEMBER_ID_REQUIRED},
       {GroupError::kFencedInstanceId, ErrorCode::FENCED_INSTANCE_ID},
       {GroupError::kGroupSubscribedToTopic, ErrorCode::GROUP_SUBSCRIBED_TO_TOPIC},
+      {GroupError::kUnstableOffsetCommit, ErrorCode::UNSTABLE_OFFSET_COMMIT},
   };
   for (const auto& r : rows) {
     EXPECT_EQ(int16_t(r.g), int16_t(r.k)) << GroupErrorName(r.g);

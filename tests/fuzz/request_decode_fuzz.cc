@@ -11,32 +11,12 @@
 #include <span>
 #include <vector>
 
+#include "decode_encode.h"
 #include "keel/protocol/api_table.h"
 #include "keel/protocol/messages/all.h"
 #include "keel/protocol/request_header.h"
 
-namespace {
-
-template <typename Message>
-void DecodeEncode(std::span<const uint8_t> body, int16_t version) {
-  keel::protocol::Reader reader(body);
-  Message first;
-  if (!first.Decode(reader, version).ok()) return;
-  (void)first.DebugString();
-  keel::protocol::Writer w1;
-  first.Encode(w1, version);
-  std::vector<uint8_t> once = w1.Flatten();
-  if (w1.size() != once.size()) std::abort();
-
-  keel::protocol::Reader again(once);
-  Message second;
-  if (!second.Decode(again, version).ok() || !again.empty()) std::abort();
-  keel::protocol::Writer w2;
-  second.Encode(w2, version);
-  if (w2.Flatten() != once) std::abort();
-}
-
-}  // namespace
+using keel::fuzz::DecodeEncode;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 5) {

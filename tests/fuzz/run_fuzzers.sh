@@ -8,7 +8,7 @@ seconds="${1:-20}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${BUILD_DIR:-$repo/build-fuzz}"
 jobs="${JOBS:-2}"
-targets=(request_decode_fuzz record_batch_fuzz compression_fuzz)
+targets=(request_decode_fuzz record_batch_fuzz compression_fuzz internal_record_fuzz)
 
 CC=clang CXX=clang++ cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DKEEL_FUZZ=ON -DKEEL_BUILD_BENCH=OFF >/dev/null

@@ -90,7 +90,10 @@ absl::Status BrokerProcess::Start() {
   fs::remove(ready, ec);
 
   std::vector<std::string> args = {binary, "--ready-file", ready};
-  std::map<std::string, std::string> all = settings_;
+  // The embedded default turns the HTTP listener on at a fixed port: make it
+  // ephemeral so tests can run in parallel (a test's own setting wins).
+  std::map<std::string, std::string> all = {{"http.listener", "127.0.0.1:0"}};
+  for (const auto& [k, v] : settings_) all[k] = v;
   all["listeners"] = absl::StrCat("PLAINTEXT://127.0.0.1:", port_);
   all["log.dirs"] = data_dir();
   for (const auto& [k, v] : all) {

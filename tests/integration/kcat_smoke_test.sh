@@ -27,7 +27,7 @@ fail() { echo "FAIL: $*"; failed=1; }
 
 mkdir -p "$work/data"
 "$KEEL_BINARY" --ready-file "$work/ready" \
-  --set listeners=PLAINTEXT://127.0.0.1:0 --set "log.dirs=$work/data" \
+  --set listeners=PLAINTEXT://127.0.0.1:0 --set "log.dirs=$work/data" --set http.listener=127.0.0.1:0 \
   --set auto.create.topics.enable=true --set num.partitions=1 \
   </dev/null >"$work/keel.log" 2>&1 &
 keel_pid=$!

@@ -3,8 +3,9 @@
 # built keel binary and the shipped config/keel.properties:
 #   docker/entrypoint.sh starts keel with the config, the advertised
 #   listener from KEEL_ADVERTISED_HOST/PORT (checked through kcat -L when
-#   kcat is installed) and the ready file; docker/healthcheck.sh passes while
-#   keel serves (address read from the ready file), fails with no ready file,
+#   kcat is installed), the HTTP listener and the ready file;
+#   docker/healthcheck.sh (GET /readyz) passes while keel serves (address
+#   read from the ready file's HTTP:// line), fails with no ready file,
 #   when nothing listens and when keel is frozen (SIGSTOP: the kernel
 #   still accepts the TCP connection, nobody answers), and SIGTERM to the
 #   entrypoint's process (keel, exec'd) shuts down with exit code 0.
@@ -28,6 +29,7 @@ KEEL_BINARY="$keel" KEEL_CONFIG="$src/config/keel.properties" \
 KEEL_ADVERTISED_HOST=keel-advertised.invalid KEEL_ADVERTISED_PORT=19092 \
   sh "$src/docker/entrypoint.sh" \
     --set listeners=PLAINTEXT://127.0.0.1:0 --set "log.dirs=$work/data" \
+    --set http.listener=127.0.0.1:0 \
     >"$work/keel.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
@@ -37,10 +39,12 @@ for _ in $(seq 100); do
 done
 [ -s "$work/ready" ] || fail "no ready file after 10 s"
 port="$(head -n1 "$work/ready" | sed 's/.*://')"
-echo "keel (pid $pid) listening on 127.0.0.1:$port"
+http_port="$(grep -m1 '^HTTP://' "$work/ready" | sed 's/.*://')"
+[ -n "$http_port" ] || fail "the entrypoint did not turn the HTTP listener on (no HTTP:// line in the ready file)"
+echo "keel (pid $pid) listening on 127.0.0.1:$port, HTTP on 127.0.0.1:$http_port"
 
 bash "$src/docker/healthcheck.sh" || fail "health check (address from the ready file) failed on a serving broker"
-bash "$src/docker/healthcheck.sh" 127.0.0.1 "$port" || fail "health check (explicit address) failed on a serving broker"
+bash "$src/docker/healthcheck.sh" 127.0.0.1 "$http_port" || fail "health check (explicit address) failed on a serving broker"
 echo "ok: health check passes (address from the ready file, and given)"
 
 if command -v kcat >/dev/null; then

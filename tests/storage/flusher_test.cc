@@ -138,5 +138,57 @@ TEST_F(FlusherTest, StopRunsFinalRoundForDirtyLogs) {
   EXPECT_TRUE(done);
 }
 
+class RecordingObserver : public FlushObserver {
+ public:
+  void OnLogFlushed(std::chrono::nanoseconds took, uint64_t batches) override {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_GE(took.count(), 0);
+    seen.push_back(batches);
+  }
+  std::mutex mu;
+  std::vector<uint64_t> seen;
+};
+
+TEST_F(FlusherTest, ObserverSeesTheBatchesEachFlushMadeDurable) {
+  RecordingObserver observer;
+  auto flusher = std::make_shared<Flusher>(nullptr, &observer);
+  flusher->Start();
+  auto log = *OpenLog({}, flusher);
+  // Hold the first fsync so the three appends below share the next one.
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<bool> first{true};
+  fs_.before_data_sync = [&] {
+    if (first.exchange(false)) {
+      std::unique_lock<std::mutex> lock(m);
+      cv.wait(lock, [&] { return release; });
+    }
+  };
+  std::vector<std::future<absl::Status>> waits;
+  for (int i = 0; i < 4; ++i) {
+    auto r = AppendTemp(*log, BatchAt(2, now_ms));
+    ASSERT_TRUE(r.ok());
+    auto p = std::make_shared<std::promise<absl::Status>>();
+    waits.push_back(p->get_future());
+    log->WaitDurable(r->last_offset, [p](absl::Status st) { p->set_value(st); });
+  }
+  {
+    std::lock_guard<std::mutex> lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  for (auto& w : waits) EXPECT_TRUE(w.get().ok());
+  flusher->Stop();  // the observer runs after the waiters: join before reading
+  std::lock_guard<std::mutex> lock(observer.mu);
+  uint64_t total = 0, most = 0;
+  for (uint64_t b : observer.seen) {
+    total += b;
+    most = std::max(most, b);
+  }
+  EXPECT_EQ(total, 4u);
+  EXPECT_GE(most, 3u) << "the held fsync should make the next flush cover three batches";
+}
+
 }  // namespace
 }  // namespace keel::storage

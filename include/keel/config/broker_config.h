@@ -64,8 +64,14 @@ struct BrokerConfig {
   int64_t producer_id_expiration_ms = 86400000;
   int64_t transactional_id_expiration_ms = 604800000;
   int64_t transaction_max_timeout_ms = 900000;
+  int32_t transaction_state_log_num_partitions = 50;
+  int64_t transaction_abort_timed_out_transaction_cleanup_interval_ms = 10000;
   std::string logger_level = "info";
   std::string cluster_id = "keel-cluster";
+  // HTTP listener for /healthz, /readyz, /metrics; port -1 = off.
+  std::string http_listener_host;
+  int32_t http_listener_port = -1;
+  int64_t shutdown_drain_ms = 10000;
 
   // Topic config defaults in topic-key vocabulary (segment.bytes, retention.ms, ...).
   std::map<std::string, std::string> topic_defaults;

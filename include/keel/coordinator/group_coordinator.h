@@ -142,6 +142,20 @@ struct OffsetCommitRequest {
   std::vector<Partition> partitions;
 };
 
+// TxnOffsetCommit: offsets committed inside a producer's transaction. They
+// are pending (invisible to OffsetFetch) until the transaction's COMMIT
+// marker reaches the group's partition of __consumer_offsets, and dropped
+// by an ABORT marker.
+struct TxnOffsetCommitRequest {
+  std::string group_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t generation = -1;                 // v3+: -1 = not checked
+  std::string member_id;                   // v3+: "" = not checked
+  std::optional<std::string> instance_id;  // v3+
+  std::vector<OffsetCommitRequest::Partition> partitions;
+};
+
 struct FetchedOffset {
   TopicPartition tp;
   Offset offset{-1};
@@ -194,8 +208,14 @@ class GroupCoordinator {
   // ---- loading ----
   // Applies one stored record (start-up replay). Unknown record types are
   // skipped (Ok); malformed ones return DataLoss and change nothing.
+  // `txn_producer_id` >= 0: the record came in a transactional batch of
+  // that producer (stored in `partition`), so it stays pending until the
+  // producer's marker.
   absl::Status ReplayStored(std::span<const uint8_t> key,
-                            std::optional<std::span<const uint8_t>> value);
+                            std::optional<std::span<const uint8_t>> value,
+                            int64_t txn_producer_id = -1, int32_t partition = -1);
+  // A stored COMMIT/ABORT marker of `producer_id` in `partition`.
+  void ReplayStoredMarker(int32_t partition, int64_t producer_id, bool commit);
   // Ends loading: loaded groups with members become Stable with fresh
   // session deadlines; groups without members are Empty.
   void FinishLoading();
@@ -215,8 +235,27 @@ class GroupCoordinator {
                      absl::AnyInvocable<void(std::vector<GroupError>)> done);
   // `partitions` nullopt: every committed offset of the group. Unknown
   // partitions (or groups) report offset -1 and no error, as Kafka does.
+  // `require_stable` (OffsetFetch v7+): a partition with offsets pending in
+  // an open transaction reports kUnstableOffsetCommit instead.
   OffsetFetchResult FetchOffsets(const std::string& group_id,
-                                 const std::optional<std::vector<TopicPartition>>& partitions);
+                                 const std::optional<std::vector<TopicPartition>>& partitions,
+                                 bool require_stable = false);
+
+  // ---- transactions ----
+  // Writes the offsets as a transactional batch of the producer; `done`
+  // receives one error per partition once durable. The caller has checked
+  // the producer against the transaction coordinator.
+  void CommitTxnOffsets(TxnOffsetCommitRequest request,
+                        absl::AnyInvocable<void(std::vector<GroupError>)> done);
+  // Writes the producer's COMMIT/ABORT marker into `partition` of
+  // __consumer_offsets; once durable, the producer's pending offsets of the
+  // groups in that partition are applied (commit) or dropped, then done(Ok).
+  void CompleteTxn(int32_t partition, int64_t producer_id, int16_t producer_epoch, bool commit,
+                   absl::AnyInvocable<void(absl::Status)> done);
+  // The partition of __consumer_offsets holding `group_id`.
+  int32_t PartitionFor(std::string_view group_id) const { return PartitionOf(group_id); }
+  // Number of partitions with offsets pending in transactions (tests, metrics).
+  size_t pending_txn_offset_count(const std::string& group_id) const;
   // `done(group error, per-partition errors)` after the tombstones are durable.
   void DeleteOffsets(const std::string& group_id, std::vector<TopicPartition> partitions,
                      absl::AnyInvocable<void(GroupError, std::vector<GroupError>)> done);
@@ -282,8 +321,19 @@ class GroupCoordinator {
 
   // Appends `records` to `partition`; `on_durable` runs under the lock once
   // they are durable and replayed (or with the error, nothing replayed).
+  // `txn_producer_id` >= 0 writes a transactional batch of that producer.
   void Write(int32_t partition, std::vector<CoordinatorRecord> records,
-             DurableCallback on_durable, Deferred& d);
+             DurableCallback on_durable, Deferred& d, int64_t txn_producer_id = -1,
+             int16_t txn_producer_epoch = -1);
+  // Writes `partitions` as committed-offset records of `g` (transactional
+  // when `txn_producer_id` >= 0) and answers `done` with `results` once
+  // durable; metadata over the limit is refused per partition.
+  void WriteOffsets(Group& g, const std::vector<OffsetCommitRequest::Partition>& partitions,
+                    int64_t retention_ms, std::vector<GroupError> results,
+                    absl::AnyInvocable<void(std::vector<GroupError>)> done, Deferred& d,
+                    int64_t txn_producer_id = -1, int16_t txn_producer_epoch = -1);
+  void ReplayTxnOffsetLocked(OffsetRecord record, int64_t producer_id);
+  void ApplyMarkerLocked(int32_t partition, int64_t producer_id, bool commit);
   void OnDurable(int32_t partition, int64_t last_offset, absl::Status status);
   void ReplayLocked(DecodedRecord record, bool loading);
 
@@ -295,6 +345,8 @@ class GroupCoordinator {
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Group>, std::less<>> groups_;
   std::map<int32_t, std::vector<std::unique_ptr<PendingWrite>>> pending_;  // by partition, log order
+  // Producer id -> groups holding offsets pending in its transaction.
+  std::map<int64_t, std::set<std::string>> txn_groups_;
   int64_t next_retention_check_ms_ = 0;
 };
 

@@ -31,6 +31,7 @@ enum class GroupError : int16_t {
   kMemberIdRequired = 79,         // JoinGroup v4+: rejoin with the returned member id
   kFencedInstanceId = 82,         // another member owns this group.instance.id now
   kGroupSubscribedToTopic = 86,   // OffsetDelete of a topic the group consumes
+  kUnstableOffsetCommit = 88,     // require_stable fetch while a transaction holds offsets
 };
 
 std::string_view GroupErrorName(GroupError e);

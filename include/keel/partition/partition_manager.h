@@ -57,6 +57,9 @@ struct PartitionManagerOptions {
   int64_t cleaner_backoff_ms = 15000;            // log.cleaner.backoff.ms
   size_t cleaner_dedupe_buffer_bytes = size_t{128} << 20;  // log.cleaner.dedupe.buffer.size
   std::shared_ptr<spdlog::logger> logger;    // defaults to the "storage" logger
+  // Told about every group-commit flush (metrics); not owned, may be null,
+  // must outlive the manager.
+  storage::FlushObserver* flush_observer = nullptr;
 };
 
 class PartitionManager {

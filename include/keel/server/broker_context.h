@@ -15,7 +15,12 @@
 
 namespace keel::coordinator {
 class GroupCoordinator;
+class TxnCoordinator;
 }  // namespace keel::coordinator
+
+namespace keel::metrics {
+class RequestMetrics;
+}  // namespace keel::metrics
 
 namespace keel::server {
 
@@ -33,6 +38,12 @@ struct BrokerContext {
   // The consumer-group coordinator; null until the app wires one (group
   // APIs then answer COORDINATOR_NOT_AVAILABLE). Owned by the app.
   coordinator::GroupCoordinator* groups = nullptr;
+  // The transaction coordinator; null until the app wires one (transactional
+  // APIs then answer COORDINATOR_NOT_AVAILABLE). Owned by the app.
+  coordinator::TxnCoordinator* txns = nullptr;
+  // Request and per-topic byte counters; null when metrics are not wired
+  // (tests). Owned by the app.
+  metrics::RequestMetrics* request_metrics = nullptr;
 };
 
 }  // namespace keel::server

@@ -42,6 +42,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start();
   // Closes the socket; coroutines end and the manager forgets the connection.
   void Stop();
+  // Graceful stop: reads no further request, lets the requests in flight
+  // finish and their responses be written, then closes.
+  void Drain();
 
   uint64_t id() const { return id_; }
   const std::string& peer() const { return peer_; }
@@ -71,6 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   net::steady_timer idle_timer_;    // fires when the connection may have gone idle
   std::chrono::steady_clock::time_point last_activity_;
   bool closed_ = false;
+  bool draining_ = false;
 };
 
 }  // namespace keel::server

@@ -16,6 +16,8 @@ class ConnectionManager {
   void Remove(uint64_t id);
   // Stops every connection (closes sockets).
   void StopAll();
+  // Drains every connection (see Connection::Drain).
+  void DrainAll();
   size_t size() const;
 
  private:

@@ -2,11 +2,14 @@
 //
 // Start() binds every listener (port 0 picks an ephemeral port; bound() tells
 // which) and runs the io_context on `io_threads` threads. Stop() closes the
-// acceptors, closes every connection and joins the threads; it is idempotent.
+// acceptors, lets every connection finish the requests it has in flight (no
+// new request is read) for up to `drain_timeout`, then closes what is left
+// and joins the threads; it is idempotent.
 // Thread-safety: Start/Stop from one controlling thread.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -25,6 +28,9 @@ struct ServerOptions {
   std::vector<config::ListenerSpec> listeners;
   int io_threads = 2;
   ConnectionOptions connection;
+  // Stop(): how long requests in flight may take to finish before their
+  // connections are closed regardless.
+  std::chrono::milliseconds drain_timeout{2000};
 };
 
 class Server {
@@ -43,6 +49,8 @@ class Server {
   // The listeners as bound (with the real port when 0 was asked for).
   std::vector<config::ListenerSpec> bound() const { return bound_; }
   size_t connection_count() const { return connections_.size(); }
+  // Connections accepted since Run(), over every listener.
+  uint64_t accepted_count() const { return next_connection_id_.load() - 1; }
   net::io_context& io_context() { return io_; }
 
  private:

@@ -10,6 +10,9 @@
 // Thread-safety: all methods are thread-safe. Logs are held weakly; a log
 // destroyed before its round is skipped. Stop() runs a final round for
 // everything already dirty, then joins; later requests are ignored.
+//
+// An optional FlushObserver (not owned; must outlive the Flusher) is told
+// about each log flushed, on the flusher thread.
 #pragma once
 
 #include <chrono>
@@ -27,9 +30,21 @@ namespace keel::storage {
 
 class Log;
 
+// Sees every log flush of a round (for metrics). Called on the flusher
+// thread; must be cheap and must not call back into the Flusher or the Log.
+class FlushObserver {
+ public:
+  virtual ~FlushObserver() = default;
+  // One Log::FlushRound: how long it took (fsyncs included) and how many
+  // appended batches it made durable (0 for a round with nothing appended,
+  // e.g. only a roll or a checkpoint).
+  virtual void OnLogFlushed(std::chrono::nanoseconds took, uint64_t batches) = 0;
+};
+
 class Flusher {
  public:
-  explicit Flusher(std::shared_ptr<spdlog::logger> logger = nullptr);
+  explicit Flusher(std::shared_ptr<spdlog::logger> logger = nullptr,
+                   FlushObserver* observer = nullptr);
   ~Flusher();
   Flusher(const Flusher&) = delete;
   Flusher& operator=(const Flusher&) = delete;
@@ -47,6 +62,7 @@ class Flusher {
   void Run();
 
   std::shared_ptr<spdlog::logger> logger_;
+  FlushObserver* const observer_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::weak_ptr<Log>> dirty_;

@@ -264,9 +264,19 @@ class Log : public std::enable_shared_from_this<Log> {
   const TopicPartition& topic_partition() const { return options_.topic_partition; }
   const std::string& dir() const { return options_.dir; }
 
+  // What opening this log found: whether it had been shut down cleanly (no
+  // recovery scan) and how many bytes recovery truncated. Set once by Open().
+  struct RecoveryInfo {
+    bool clean_shutdown = true;
+    uint64_t bytes_truncated = 0;
+  };
+  RecoveryInfo recovery_info() const { return recovery_info_; }
+
   // Flusher interface: fsyncs the unsynced segments once (outside the log
   // mutex), advances the HW and completes waiters. Serialized per log.
-  absl::Status FlushRound();
+  // `batches_synced` (optional) receives the number of batches appended since
+  // the previous round, i.e. covered by this round's fsync.
+  absl::Status FlushRound(uint64_t* batches_synced = nullptr);
 
  private:
   explicit Log(LogOptions options);
@@ -334,6 +344,8 @@ class Log : public std::enable_shared_from_this<Log> {
   int64_t next_tombstone_expiry_ms_ = -1;  // -1: no kept tombstone
   std::vector<std::shared_ptr<Segment>> unsynced_;  // rolled, not yet fsynced
   bool active_dirty_ = false;          // active segment has unsynced bytes
+  uint64_t unsynced_batches_ = 0;      // batches appended since the last FlushRound
+  RecoveryInfo recovery_info_;         // written by Recover() before Open returns
   bool dir_dirty_ = false;             // a segment file was created
   bool flush_requested_ = false;       // registered with the flusher
   absl::Status offline_status_;        // non-OK once offline/closed/deleted

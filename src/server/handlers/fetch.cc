@@ -168,6 +168,8 @@ Task<Reply<FetchHandler::Response>> FetchHandler::Handle(Call& call, Request& re
       t.topic = targets[i].topic;
       t.topic_id = targets[i].topic_id;
     }
+    if (broker.request_metrics && !pass.partitions[i].records.bytes.empty())
+      broker.request_metrics->AddBytesOut(targets[i].topic, pass.partitions[i].records.bytes.size());
     resp.responses.back().partitions.push_back(std::move(pass.partitions[i]));
   }
   auto owner = std::make_shared<std::vector<std::vector<uint8_t>>>(std::move(pass.buffers));

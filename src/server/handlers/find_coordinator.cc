@@ -19,24 +19,20 @@ struct Answer {
 
 Answer Resolve(const Call& call, int8_t key_type, const std::string& key) {
   Answer a;
-  if (key_type == kGroupKey) {
-    if (!call.broker.groups) {
-      a.error = ErrorCode::COORDINATOR_NOT_AVAILABLE;
-    } else if (key.empty()) {
-      a.error = ErrorCode::INVALID_REQUEST;
-      a.message = "empty group id";
-    } else {
-      const auto& adv = AdvertisedFor(call.broker, call.connection.listener);
-      a.node_id = call.broker.config.node_id;
-      a.host = adv.host;
-      a.port = adv.port;
-    }
-  } else if (key_type == kTransactionKey) {
-    a.error = ErrorCode::COORDINATOR_NOT_AVAILABLE;
-    a.message = "transactions are not supported yet";
-  } else {
+  const bool group = key_type == kGroupKey;
+  if (!group && key_type != kTransactionKey) {
     a.error = ErrorCode::INVALID_REQUEST;
     a.message = "unknown key type";
+  } else if (group ? !call.broker.groups : !call.broker.txns) {
+    a.error = ErrorCode::COORDINATOR_NOT_AVAILABLE;
+  } else if (key.empty()) {
+    a.error = ErrorCode::INVALID_REQUEST;
+    a.message = group ? "empty group id" : "empty transactional id";
+  } else {
+    const auto& adv = AdvertisedFor(call.broker, call.connection.listener);
+    a.node_id = call.broker.config.node_id;
+    a.host = adv.host;
+    a.port = adv.port;
   }
   return a;
 }

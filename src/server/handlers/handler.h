@@ -11,7 +11,9 @@
 // right response header.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -23,6 +25,8 @@
 #include "keel/protocol/writer.h"
 #include "keel/server/request_processor.h"
 #include "keel/server/broker_context.h"
+#include "keel/metrics/request_metrics.h"
+#include "response_errors.h"
 
 namespace keel::server {
 
@@ -76,7 +80,22 @@ Task<ProcessResult> InvokeHandler(Call call, protocol::Reader body) {
                               call.header.api_key, call.version(), st.ToString());
     co_return ProcessResult{std::nullopt, true};
   }
+  const auto started = std::chrono::steady_clock::now();
   Reply<typename H::Response> reply = co_await H::Handle(call, request);
+  if (metrics::RequestMetrics* m = call.broker.request_metrics) {
+    // Each distinct non-zero code once per response.
+    int16_t seen[8];
+    size_t n_seen = 0;
+    ForEachErrorCode(reply.response, [&](int16_t code) {
+      if (code == 0) return;
+      for (size_t i = 0; i < n_seen; ++i)
+        if (seen[i] == code) return;
+      if (n_seen < std::size(seen)) seen[n_seen++] = code;
+      m->OnError(call.header.api_key, code);
+    });
+    m->OnRequest(call.header.api_key,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
   if (reply.no_response) co_return ProcessResult{};
   co_return ProcessResult{
       EncodeResponse(call.header, reply.response, call.version(), std::move(reply.owner)), false};

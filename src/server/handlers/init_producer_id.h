@@ -1,7 +1,10 @@
-// InitProducerId (key 22): a fresh producer id (never reused, across restarts)
-// with epoch 0 for idempotent producers. Transactional ids need the
-// transaction coordinator, which is not built yet: they get
-// COORDINATOR_NOT_AVAILABLE.
+// InitProducerId (key 22). Without a transactional id: a fresh producer id
+// (never reused, across restarts) with epoch 0 for an idempotent producer.
+// With one: the transaction coordinator bumps the id's epoch (fencing older
+// instances, aborting their open transaction first: the client gets
+// CONCURRENT_TRANSACTIONS and retries) or creates it. v3+ may name the
+// current producer id and epoch (KIP-360); PRODUCER_FENCED from v4 on,
+// INVALID_PRODUCER_EPOCH before.
 #pragma once
 
 #include "handler.h"

@@ -45,7 +45,7 @@ Task<Reply<OffsetFetchHandler::Response>> OffsetFetchHandler::Handle(Call& call,
         gout.error_code = int16_t(ErrorCode::COORDINATOR_NOT_AVAILABLE);
         continue;
       }
-      auto r = groups->FetchOffsets(g.group_id, Wanted(g.topics));
+      auto r = groups->FetchOffsets(g.group_id, Wanted(g.topics), request.require_stable);
       gout.error_code = WireError(r.error);
       FillTopics(r, gout.topics);
     }
@@ -56,7 +56,8 @@ Task<Reply<OffsetFetchHandler::Response>> OffsetFetchHandler::Handle(Call& call,
     co_return Reply<Response>{std::move(resp)};
   }
   // v1 has no null topic list; an empty one asks for nothing.
-  auto r = groups->FetchOffsets(request.group_id, Wanted(request.topics));
+  auto r = groups->FetchOffsets(request.group_id, Wanted(request.topics),
+                                call.version() >= 7 && request.require_stable);
   resp.error_code = WireError(r.error);
   FillTopics(r, resp.topics);
   co_return Reply<Response>{std::move(resp)};

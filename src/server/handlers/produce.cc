@@ -4,6 +4,7 @@
 #include "keel/common/logging.h"
 #include "produce_validation.h"
 #include "topic_util.h"
+#include "txn_util.h"
 
 namespace keel::server {
 namespace {
@@ -43,6 +44,16 @@ void SetError(PartitionResp& p, ErrorCode e, std::string message = {}) {
   p.error_code = int16_t(e);
   p.base_offset = Offset(-1);
   if (!message.empty()) p.error_message = std::move(message);
+}
+
+// A transactional batch may only go to a partition of its producer's open
+// transaction (as Kafka's KIP-890 verification checks), so no batch can open
+// a transaction the coordinator will never end.
+ErrorCode VerifyTransactionalWrite(BrokerContext& broker, const ProduceValidation& v,
+                                   const TopicPartition& tp) {
+  if (!broker.txns) return ErrorCode::INVALID_TXN_STATE;
+  return TxnWireError(broker.txns->VerifyPartition(std::nullopt, v.producer_id, v.producer_epoch, tp),
+                      /*fenced_as_invalid_epoch=*/true);
 }
 
 }  // namespace
@@ -95,6 +106,18 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
         SetError(pout, v.error, v.message);
         continue;
       }
+      if (v.transactional) {
+        ErrorCode err = VerifyTransactionalWrite(broker, v, TopicPartition{topic.name, part.index});
+        if (err != ErrorCode::NONE) {
+          ModuleLogger("broker")->debug("conn={} transactional produce of producer {} epoch {} to "
+                                        "{}-{} refused: {}",
+                                        call.connection.connection_id, v.producer_id,
+                                        v.producer_epoch, topic.name, part.index.value,
+                                        protocol::ErrorName(err));
+          SetError(pout, err, "the partition is not part of this producer's open transaction");
+          continue;
+        }
+      }
       // The request frame is owned by this request alone; offsets are patched
       // into it in place and the same bytes are written to the log.
       auto bytes = std::span<uint8_t>(const_cast<uint8_t*>(part.records.bytes.data()),
@@ -125,6 +148,8 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
                                     call.connection.connection_id, j.log->topic_partition(),
                                     j.result->base_offset.value, j.result->last_offset.value);
     }
+    if (broker.request_metrics && !j.result->duplicate)
+      broker.request_metrics->AddBytesIn(j.log->topic_partition().topic, j.bytes.size());
     j.out->error_code = int16_t(ErrorCode::NONE);
     j.out->base_offset = j.result->base_offset;
     j.out->log_append_time_ms = j.result->log_append_time_ms;

@@ -51,13 +51,14 @@ ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records,
       return v;
     }
     if (header->is_transactional()) {
-      // No transaction coordinator yet (InitProducerId refuses transactional
-      // ids), so no client can hold a transactional producer id; accepting
-      // such a batch would open a transaction nobody can end and pin the
-      // partition's last stable offset.
-      v.error = ErrorCode::INVALID_TXN_STATE;
-      v.message = "transactional batches need a transaction coordinator, which this broker lacks";
-      return v;
+      if (header->producer_id < 0) {
+        v.error = ErrorCode::INVALID_RECORD;
+        v.message = "a transactional batch must carry a producer id";
+        return v;
+      }
+      v.transactional = true;
+      v.producer_id = header->producer_id;
+      v.producer_epoch = header->producer_epoch;
     }
     if (header->producer_id >= 0 && (header->base_sequence < 0 || header->producer_epoch < 0)) {
       v.error = ErrorCode::INVALID_RECORD;

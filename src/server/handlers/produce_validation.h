@@ -23,6 +23,11 @@ struct ProduceValidation {
   int32_t batch_count = 0;
   int64_t record_count = 0;
   bool has_producer_id = false;  // some batch carries a producer id (idempotent)
+  // A transactional batch: its producer (the caller checks the partition is
+  // in that producer's transaction).
+  bool transactional = false;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
 };
 
 ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records, int64_t max_message_bytes,

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 
+#include "add_offsets_to_txn.h"
+#include "add_partitions_to_txn.h"
 #include "alter_configs.h"
 #include "api_versions.h"
 #include "create_partitions.h"
@@ -15,7 +17,10 @@
 #include "describe_configs.h"
 #include "describe_groups.h"
 #include "describe_log_dirs.h"
+#include "describe_producers.h"
+#include "describe_transactions.h"
 #include "elect_leaders.h"
+#include "end_txn.h"
 #include "fetch.h"
 #include "find_coordinator.h"
 #include "heartbeat.h"
@@ -25,6 +30,7 @@
 #include "leave_group.h"
 #include "list_groups.h"
 #include "list_offsets.h"
+#include "list_transactions.h"
 #include "metadata.h"
 #include "offset_commit.h"
 #include "offset_delete.h"
@@ -32,6 +38,7 @@
 #include "offset_for_leader_epoch.h"
 #include "produce.h"
 #include "sync_group.h"
+#include "txn_offset_commit.h"
 
 namespace keel::server {
 namespace {
@@ -66,6 +73,13 @@ constexpr auto kHandlers = [] {
       MakeEntry<ElectLeadersHandler>(),
       MakeEntry<IncrementalAlterConfigsHandler>(),
       MakeEntry<DescribeClusterHandler>(),
+      MakeEntry<AddPartitionsToTxnHandler>(),
+      MakeEntry<AddOffsetsToTxnHandler>(),
+      MakeEntry<EndTxnHandler>(),
+      MakeEntry<TxnOffsetCommitHandler>(),
+      MakeEntry<DescribeProducersHandler>(),
+      MakeEntry<DescribeTransactionsHandler>(),
+      MakeEntry<ListTransactionsHandler>(),
   };
   std::sort(table.begin(), table.end(),
             [](const HandlerEntry& a, const HandlerEntry& b) { return a.api_key < b.api_key; });

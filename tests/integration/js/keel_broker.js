@@ -25,7 +25,8 @@ async function startBroker(settings = {}) {
   fs.mkdirSync(dataDir);
   const ready = path.join(dir, 'ready');
   const logPath = path.join(dir, 'keel.log');
-  const all = { ...settings, listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir };
+  // http.listener: the embedded default's fixed port would collide in parallel runs.
+  const all = { 'http.listener': '127.0.0.1:0', ...settings, listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir };
   const args = ['--ready-file', ready];
   for (const [k, v] of Object.entries(all)) args.push('--set', `${k}=${v}`);
   const log = fs.openSync(logPath, 'a');

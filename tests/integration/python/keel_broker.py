@@ -32,6 +32,7 @@ class KeelBroker:
         self.log_path = os.path.join(self.dir, "keel.log")
         self.proc = None
         self.port = 0
+        self.http_port = 0  # from the ready file's HTTP:// line; 0 when off
 
     @property
     def bootstrap(self):
@@ -41,7 +42,10 @@ class KeelBroker:
         ready = os.path.join(self.dir, "ready")
         if os.path.exists(ready):
             os.remove(ready)
-        settings = dict(self.settings)
+        # The embedded default turns the HTTP listener on at a fixed port:
+        # ephemeral here, so tests can run in parallel.
+        settings = {"http.listener": "127.0.0.1:0"}
+        settings.update(self.settings)
         settings["listeners"] = "PLAINTEXT://127.0.0.1:%d" % self.port
         settings["log.dirs"] = self.data_dir
         args = [self.binary, "--ready-file", ready]
@@ -58,13 +62,19 @@ class KeelBroker:
                                    % (self.proc.returncode, self.log_tail()))
             try:
                 with open(ready) as f:
-                    line = f.readline().strip()
+                    lines = [l.strip() for l in f.read().splitlines() if l.strip()]
             except FileNotFoundError:
-                line = ""
-            if line:
+                lines = []
+            if lines:
+                line = lines[0]
                 if not line.startswith("PLAINTEXT://"):
                     raise RuntimeError("malformed ready file line %r" % line)
                 self.port = int(line.rsplit(":", 1)[1])
+                # Extra lines: more listeners, then HTTP://host:port when on.
+                self.http_port = 0
+                for extra in lines[1:]:
+                    if extra.startswith("HTTP://"):
+                        self.http_port = int(extra.rsplit(":", 1)[1])
                 return self
             time.sleep(0.02)
         self.kill()
