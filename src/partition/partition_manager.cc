@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "fmt/format.h"
 #include "keel/common/status_macros.h"
 #include "keel/storage/format.h"
@@ -119,11 +120,39 @@ absl::Status PartitionManager::Load() {
 }
 
 std::string PartitionManager::ChooseLogDir() {
-  std::string best = options_.log_dirs[0];
+  std::string best;
   for (const std::string& d : options_.log_dirs) {
-    if (partitions_per_dir_[d] < partitions_per_dir_[best]) best = d;
+    if (IsLogDirOffline(d)) continue;
+    if (best.empty() || partitions_per_dir_[d] < partitions_per_dir_[best]) best = d;
   }
-  return best;
+  return best.empty() ? options_.log_dirs[0] : best;  // all offline: the open fails there
+}
+
+bool PartitionManager::IsLogDirOffline(std::string_view dir) const {
+  std::lock_guard<std::mutex> lock(health_->mu);
+  return health_->offline.find(dir) != health_->offline.end();
+}
+
+std::vector<std::string> PartitionManager::OfflineLogDirs() const {
+  std::lock_guard<std::mutex> lock(health_->mu);
+  return std::vector<std::string>(health_->offline.begin(), health_->offline.end());
+}
+
+void PartitionManager::TakeDirOffline(const std::shared_ptr<DirHealth>& health, const std::string& dir,
+                                      const absl::Status& why,
+                                      const std::shared_ptr<spdlog::logger>& logger) {
+  std::vector<std::shared_ptr<Log>> logs;
+  {
+    std::lock_guard<std::mutex> lock(health->mu);
+    if (!health->offline.insert(dir).second) return;
+    for (const auto& weak : health->logs[dir]) {
+      if (auto log = weak.lock()) logs.push_back(std::move(log));
+    }
+  }
+  logger->error("log dir {} is offline ({} partitions): {}", dir, logs.size(), why.ToString());
+  absl::Status status = absl::UnavailableError(
+      absl::StrCat("log dir ", dir, " is offline after an I/O error: ", why.message()));
+  for (const auto& log : logs) log->TakeOffline(status);
 }
 
 absl::StatusOr<std::shared_ptr<Log>> PartitionManager::OpenPartition(const TopicInfo& info,
@@ -154,9 +183,22 @@ absl::StatusOr<std::shared_ptr<Log>> PartitionManager::OpenPartition(const Topic
     std::lock_guard<std::mutex> lock(slot->mu);
     if (slot->fn) slot->fn(tp, hw);
   };
+  o.on_offline = [health = health_, base_dir, logger = logger_](const TopicPartition&,
+                                                                const absl::Status& why) {
+    TakeDirOffline(health, base_dir, why, logger);
+  };
   bool existed = options_.fs->Exists(o.dir).value_or(false);
   KEEL_ASSIGN_OR_RETURN(auto log, Log::Open(std::move(o)));
   if (!existed) KEEL_RETURN_IF_ERROR(options_.fs->SyncDir(base_dir));
+  bool dir_offline;
+  {
+    std::lock_guard<std::mutex> lock(health_->mu);
+    auto& logs = health_->logs[base_dir];
+    std::erase_if(logs, [](const auto& w) { return w.expired(); });
+    logs.push_back(log);
+    dir_offline = health_->offline.count(base_dir) > 0;
+  }
+  if (dir_offline) log->TakeOffline(absl::UnavailableError(absl::StrCat("log dir ", base_dir, " is offline")));
   return log;
 }
 

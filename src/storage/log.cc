@@ -59,6 +59,12 @@ Log::~Log() {
 absl::StatusOr<std::shared_ptr<Log>> Log::Open(LogOptions options) {
   if (options.fs == nullptr) return absl::InvalidArgumentError("LogOptions.fs is required");
   KEEL_RETURN_IF_ERROR(options.fs->CreateDir(options.dir));
+  // The directory's own entry must be durable before anything in it can be
+  // acknowledged; a crash right after an earlier mkdir may have left it
+  // unsynced, so this runs on every open, not only on creation.
+  size_t slash = options.dir.find_last_of('/');
+  std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : options.dir.substr(0, slash);
+  KEEL_RETURN_IF_ERROR(options.fs->SyncDir(parent));
   std::shared_ptr<Log> log(new Log(std::move(options)));
   KEEL_RETURN_IF_ERROR(log->Recover());
   return log;
@@ -89,6 +95,11 @@ absl::Status Log::RollLocked(int64_t now_ms) {
   std::shared_ptr<Segment> old = segments_.rbegin()->second;
   if (old->empty()) return absl::OkStatus();
   KEEL_RETURN_IF_ERROR(old->Seal());
+  // The old segment must be wholly durable before the next one can appear
+  // on disk: a later directory fsync (index or checkpoint writes) may make
+  // the new file's entry durable, and recovery would then find batches after
+  // a hole where the old segment's unsynced tail was lost in a power cut.
+  KEEL_RETURN_IF_ERROR(old->Sync());
   KEEL_ASSIGN_OR_RETURN(auto created, Segment::Create(SegmentOptionsLocked(), log_end_offset_, now_ms));
   segments_[log_end_offset_] = std::shared_ptr<Segment>(std::move(created));
   // The old segment was trimmed by Seal(), so it needs an fdatasync even if
@@ -110,9 +121,10 @@ absl::Status Log::Roll() {
     std::lock_guard<std::mutex> lock(mu_);
     if (!offline_status_.ok()) return offline_status_;
     s = RollLocked(options_.clock_ms());
-    if (!s.ok()) GoOfflineLocked(s, &failed);
+    if (!s.ok() && !absl::IsResourceExhausted(s)) GoOfflineLocked(s, &failed);
     NotifyFlusherLocked();
   }
+  DeliverOfflineNotice();  // before waiters learn of the failure
   for (auto& f : failed) f(s);
   std::string snapshot;
   {
@@ -149,9 +161,34 @@ void Log::GoOfflineLocked(const absl::Status& why, std::vector<Callback>* failed
     logger_->error("{}: log going offline: {}", options_.dir, why.ToString());
     offline_status_ = absl::UnavailableError(
         absl::StrCat("log ", options_.dir, " is offline after an I/O error: ", why.message()));
+    io_failed_ = true;
+    offline_notice_ = offline_status_;
   }
   for (auto& w : waiters_) failed->push_back(std::move(w.second));
   waiters_.clear();
+}
+
+void Log::DeliverOfflineNotice() {
+  absl::Status notice;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    notice.Update(offline_notice_);
+    offline_notice_ = absl::OkStatus();
+  }
+  if (!notice.ok() && options_.on_offline) options_.on_offline(options_.topic_partition, notice);
+}
+
+void Log::TakeOffline(const absl::Status& why) {
+  std::vector<Callback> failed;
+  absl::Status status;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!offline_status_.ok()) return;
+    GoOfflineLocked(why, &failed);
+    offline_notice_ = absl::OkStatus();
+    status = offline_status_;
+  }
+  for (auto& f : failed) f(status);
 }
 
 absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leader_epoch) {
@@ -241,6 +278,7 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
     int64_t last = log_end_offset_ + records - 1;
     if (ShouldRollLocked(bytes.size(), last, now)) {
       absl::Status s = RollLocked(now);
+      if (absl::IsResourceExhausted(s)) return s;  // disk full: nothing written, still online
       if (!s.ok()) {
         GoOfflineLocked(s, &failed);
         failure = offline_status_;
@@ -266,7 +304,15 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
         next = b.last_offset + 1;
         pos += b.size;
       }
-      absl::Status s = segments_.rbegin()->second->Append(bytes, batches, now);
+      Segment& active = *segments_.rbegin()->second;
+      absl::Status s = active.Append(bytes, batches, now);
+      if (absl::IsResourceExhausted(s)) {
+        // ENOSPC: drop whatever part of the write landed so the next append
+        // starts on a batch boundary; nothing before it is touched.
+        absl::Status undo = active.DiscardUnappended();
+        if (undo.ok()) return s;
+        s = undo;
+      }
       if (!s.ok()) {
         GoOfflineLocked(s, &failed);
         failure = offline_status_;
@@ -292,6 +338,7 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
   if (new_hw >= 0 && options_.on_high_watermark) {
     options_.on_high_watermark(options_.topic_partition, Offset(new_hw));
   }
+  if (!failure.ok()) DeliverOfflineNotice();  // before waiters learn of the failure
   for (auto& f : failed) f(failure);
   for (auto& r : ready) r(absl::OkStatus());
   if (!failure.ok()) return failure;
@@ -310,7 +357,23 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
 
 absl::Status Log::WriteProducerSnapshot(const std::string& snapshot) {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
-  return WriteFileAtomically(*options_.fs, options_.dir, std::string(kProducerSnapshotFile), snapshot);
+  return FailOnIoError(
+      WriteFileAtomically(*options_.fs, options_.dir, std::string(kProducerSnapshotFile), snapshot));
+}
+
+absl::Status Log::FailOnIoError(absl::Status s) {
+  if (s.ok() || absl::IsResourceExhausted(s)) return s;
+  std::vector<Callback> failed;
+  absl::Status offline;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!offline_status_.ok()) return s;
+    GoOfflineLocked(s, &failed);
+    offline = offline_status_;
+  }
+  DeliverOfflineNotice();
+  for (auto& f : failed) f(offline);
+  return s;
 }
 
 size_t Log::ExpireProducers(int64_t now_ms, int64_t expiration_ms) {
@@ -454,6 +517,7 @@ absl::Status Log::FlushRound(uint64_t* batches_synced) {
   if (new_hw >= 0 && options_.on_high_watermark) {
     options_.on_high_watermark(options_.topic_partition, Offset(new_hw));
   }
+  if (!status.ok()) DeliverOfflineNotice();  // before waiters learn of the failure
   for (auto& f : failed) f(offline);
   for (auto& r : ready) r(absl::OkStatus());
   if (!status.ok()) return status;
@@ -479,8 +543,8 @@ absl::Status Log::WriteCheckpoint() {
     c.recovery_point = synced_offset_;
     c.log_start_offset = log_start_offset_;
   }
-  KEEL_RETURN_IF_ERROR(
-      WriteFileAtomically(*options_.fs, options_.dir, std::string(kCheckpointFile), EncodeCheckpoint(c)));
+  KEEL_RETURN_IF_ERROR(FailOnIoError(
+      WriteFileAtomically(*options_.fs, options_.dir, std::string(kCheckpointFile), EncodeCheckpoint(c))));
   std::lock_guard<std::mutex> lock(mu_);
   checkpointed_recovery_point_ = std::max(checkpointed_recovery_point_, c.recovery_point);
   return absl::OkStatus();
@@ -491,9 +555,9 @@ absl::Status Log::DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed) {
   for (const auto& seg : doomed) {
     logger_->info("{}: deleting segment {} (offsets {}..{})", options_.dir, seg->path(),
                   seg->base_offset(), seg->next_offset() - 1);
-    KEEL_RETURN_IF_ERROR(seg->DeleteFiles());
+    KEEL_RETURN_IF_ERROR(FailOnIoError(seg->DeleteFiles()));
   }
-  return options_.fs->SyncDir(options_.dir);
+  return FailOnIoError(options_.fs->SyncDir(options_.dir));
 }
 
 absl::StatusOr<ReadResult> Log::Read(Offset start_offset, size_t max_bytes, Offset upper_bound) const {
@@ -507,6 +571,7 @@ absl::StatusOr<ReadResult> Log::Read(Offset start_offset, size_t max_bytes, Offs
   int64_t bound;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (io_failed_) return offline_status_;
     if (start < log_start_offset_ || start > log_end_offset_) {
       return absl::OutOfRangeError(absl::StrCat("offset ", start, " is outside [", log_start_offset_,
                                                 ", ", log_end_offset_, "] of ", options_.dir));
@@ -566,10 +631,11 @@ absl::StatusOr<TimestampOffset> Log::FindOffsetByTimestamp(int64_t ts) const {
     int64_t max_ts;
   };
   std::vector<View> views;
-  int64_t hw;
+  int64_t hw, log_start;
   {
     std::lock_guard<std::mutex> lock(mu_);
     hw = high_watermark_;
+    log_start = log_start_offset_;
     for (const auto& [base, seg] : segments_) {
       if (base >= hw) break;
       views.push_back({seg, seg->size(), seg->max_timestamp()});
@@ -589,6 +655,9 @@ absl::StatusOr<TimestampOffset> Log::FindOffsetByTimestamp(int64_t ts) const {
                                                         past_hw = true;
                                                         return false;
                                                       }
+                                                      // Wholly below the log start (DeleteRecords
+                                                      // or retention): not part of the log.
+                                                      if (h.last_offset() < log_start) return true;
                                                       if (h.max_timestamp >= ts) {
                                                         found = TimestampOffset{h.max_timestamp, h.base_offset};
                                                         return false;
@@ -757,6 +826,7 @@ absl::Status Log::Truncate(Offset end_offset) {
       logger_->warn("{}: truncated to offset {}", options_.dir, log_end_offset_);
     }
   }
+  if (!status.ok()) DeliverOfflineNotice();  // before waiters learn of the failure
   for (auto& f : failed) f(status);
   for (auto& a : aborted) a(absl::AbortedError("log truncated below the awaited offset"));
   if (!status.ok()) return status;

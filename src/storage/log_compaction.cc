@@ -191,9 +191,9 @@ absl::StatusOr<CompactionStats> Log::Compact(const CompactionOptions& options) {
   CleanerCheckpoint checkpoint;
   checkpoint.clean_offset = stats.clean_end_offset;
   checkpoint.next_tombstone_expiry_ms = next_expiry == kNoExpiry ? -1 : next_expiry;
-  KEEL_RETURN_IF_ERROR(WriteFileAtomically(*options_.fs, options_.dir,
-                                           std::string(kCleanerCheckpointFile),
-                                           EncodeCleanerCheckpoint(checkpoint)));
+  KEEL_RETURN_IF_ERROR(FailOnIoError(WriteFileAtomically(*options_.fs, options_.dir,
+                                                         std::string(kCleanerCheckpointFile),
+                                                         EncodeCleanerCheckpoint(checkpoint))));
   {
     std::lock_guard<std::mutex> lock(mu_);
     clean_offset_ = std::max(clean_offset_, checkpoint.clean_offset);
@@ -305,6 +305,7 @@ absl::Status Log::CompactGroup(const std::vector<CleanableSegment>& group, const
     std::vector<absl::AnyInvocable<void(absl::Status)>> failed;
     GoOfflineLocked(s, &failed);
     lock.unlock();
+    DeliverOfflineNotice();
     for (auto& f : failed) f(s);
     return s;
   }

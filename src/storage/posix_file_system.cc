@@ -204,10 +204,15 @@ absl::Status WriteFileAtomically(FileSystem& fs, const std::string& dir, const s
   std::string tmp = JoinPath(dir, name + ".tmp");
   {
     KEEL_ASSIGN_OR_RETURN(auto file, fs.Open(tmp, OpenMode::kCreateTruncate));
-    KEEL_RETURN_IF_ERROR(file->PWrite(
+    absl::Status s = file->PWrite(
         0, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(contents.data()),
-                                    contents.size())));
-    KEEL_RETURN_IF_ERROR(file->DataSync());
+                                    contents.size()));
+    if (s.ok()) s = file->DataSync();
+    if (!s.ok()) {
+      // Free the space (ENOSPC); recovery would remove the file anyway.
+      (void)fs.Unlink(tmp);
+      return s;
+    }
   }
   KEEL_RETURN_IF_ERROR(fs.Rename(tmp, JoinPath(dir, name)));
   return fs.SyncDir(dir);

@@ -41,7 +41,11 @@ absl::StatusOr<std::unique_ptr<Segment>> Segment::Create(const SegmentOptions& o
   KEEL_RETURN_IF_ERROR(UnlinkIfPresent(
       *options.fs, JoinPath(options.dir, SegmentFileName(base_offset, kTimeIndexSuffix))));
   auto seg = std::unique_ptr<Segment>(new Segment(options, base_offset, std::move(file), 0, now_ms));
-  KEEL_RETURN_IF_ERROR(seg->Preallocate());
+  if (absl::Status s = seg->Preallocate(); !s.ok()) {
+    // Disk full: leave no empty file behind, so a later roll can create it.
+    (void)options.fs->Unlink(path);
+    return s;
+  }
   return seg;
 }
 
@@ -118,6 +122,15 @@ absl::Status Segment::Append(std::span<const uint8_t> bytes,
   if (file_size_ < size_) file_size_ = size_;
   if (!batches.empty()) next_offset_ = batches.back().last_offset + 1;
   return absl::OkStatus();
+}
+
+absl::Status Segment::DiscardUnappended() {
+  KEEL_RETURN_IF_ERROR(file_->Truncate(size_));
+  file_size_ = size_;
+  // Made durable at once: were the truncation lost in a power cut while the
+  // partial write survived, whole batches of the failed append could
+  // reappear after later (acknowledged) ones.
+  return file_->DataSync();
 }
 
 absl::Status Segment::Sync() { return file_->DataSync(); }

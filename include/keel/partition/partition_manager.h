@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -101,6 +102,15 @@ class PartitionManager {
   // call back into the manager's admin methods. Replaces any earlier observer.
   void SetHighWatermarkObserver(HighWatermarkObserver observer);
 
+  // True once a log in `dir` (one of options.log_dirs) failed with an I/O
+  // error (e.g. EIO on fsync): every partition in that dir is then offline
+  // (appends, reads and durability waits fail with Unavailable, which the
+  // server answers with KAFKA_STORAGE_ERROR) until the broker restarts and
+  // recovers it. Partitions in other log dirs keep working; new partitions
+  // are not placed in an offline dir.
+  bool IsLogDirOffline(std::string_view dir) const;
+  std::vector<std::string> OfflineLogDirs() const;
+
   // Runs one log-cleaner pass now, synchronously (tests, admin). Returns
   // what it did; works whether or not the background cleaner is enabled.
   storage::CleanerPassStats RunCleanerPass();
@@ -118,6 +128,15 @@ class PartitionManager {
     std::mutex mu;
     HighWatermarkObserver fn;
   };
+  // Log-dir health, shared with the logs' on_offline callbacks (which may
+  // outlive the manager).
+  struct DirHealth {
+    std::mutex mu;
+    std::set<std::string, std::less<>> offline;
+    std::map<std::string, std::vector<std::weak_ptr<storage::Log>>> logs;  // by log dir
+  };
+  static void TakeDirOffline(const std::shared_ptr<DirHealth>& health, const std::string& dir,
+                             const absl::Status& why, const std::shared_ptr<spdlog::logger>& logger);
 
   explicit PartitionManager(PartitionManagerOptions options);
   absl::Status Load();
@@ -134,6 +153,7 @@ class PartitionManager {
   std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<storage::Flusher> flusher_;
   std::shared_ptr<ObserverSlot> observer_ = std::make_shared<ObserverSlot>();
+  std::shared_ptr<DirHealth> health_ = std::make_shared<DirHealth>();
 
   std::mutex admin_mu_;  // serializes admin operations and metadata writes
   mutable std::shared_mutex mu_;  // guards topics_, by_id_, locations_, partitions_per_dir_

@@ -10,8 +10,14 @@
 //
 // Errors: OutOfRange for offsets outside the log; InvalidArgument for
 // malformed appended bytes; ResourceExhausted for a batch larger than
-// max.message.bytes; Unavailable once the log is offline (an fsync or write
-// failed: it never again claims durability for unsynced data) or closed.
+// max.message.bytes or when the disk is full (ENOSPC: the partial write is
+// truncated away, the log stays online and readable, and appends succeed
+// again once space returns); Unavailable once the log is offline or closed.
+// A log goes offline on any other write or fsync error (EIO): every pending
+// and later WaitDurable and Append fails with Unavailable, Read fails with
+// Unavailable too, and it never again claims durability for unsynced data
+// (fsync is not retried: after EIO the kernel may have dropped the pages).
+// Only reopening the log (recovery from what is really on disk) clears it.
 //
 // Thread-safety: all methods are thread-safe. One mutex per Log serializes
 // appends and metadata changes; Read() holds it only to snapshot segments and
@@ -57,6 +63,11 @@ struct LogOptions {
   // for flush.ms logs). Must be cheap and must not call back into this Log
   // under any lock of the caller's that Append also takes.
   std::function<void(const TopicPartition&, Offset)> on_high_watermark;
+  // Called once, without any lock of this Log held, when the log goes
+  // offline after an I/O error (not on Close/MarkDeleted/TakeOffline),
+  // before the failed waiters run. The PartitionManager uses it to take the
+  // whole log dir offline.
+  std::function<void(const TopicPartition&, const absl::Status&)> on_offline;
   std::shared_ptr<spdlog::logger> logger;  // defaults to StorageLogger()
 };
 
@@ -132,7 +143,8 @@ absl::StatusOr<std::vector<uint8_t>> ReadBytes(const std::vector<FileSlice>& sli
 
 class Log : public std::enable_shared_from_this<Log> {
  public:
-  // Opens (recovering if needed) or creates the log in options.dir.
+  // Opens (recovering if needed) or creates the log in options.dir, and
+  // fsyncs the parent directory so the log's directory entry is durable.
   // Recovery passes: (1) remove *.tmp, *.deleted and reserved compaction
   // leftovers; (2) load segments (sealed ones via their index files);
   // (3) without a clean-shutdown marker, rescan from the recovery point,
@@ -234,6 +246,10 @@ class Log : public std::enable_shared_from_this<Log> {
   // Marks the log deleted: appends fail, waiters fail. Files are untouched
   // (the PartitionManager removes the directory).
   void MarkDeleted();
+  // Takes the log offline as if it had hit an I/O error itself (its log dir
+  // failed): appends, reads and waiters fail with Unavailable. No on_offline
+  // callback. A no-op if already offline.
+  void TakeOffline(const absl::Status& why);
 
   // Applies a new config (segment/retention/flush settings) from now on.
   void UpdateConfig(const LogConfig& config);
@@ -273,6 +289,12 @@ class Log : public std::enable_shared_from_this<Log> {
   void AdvanceHighWatermarkLocked(int64_t hw, std::vector<absl::AnyInvocable<void(absl::Status)>>* ready);
   void GoOfflineLocked(const absl::Status& why,
                        std::vector<absl::AnyInvocable<void(absl::Status)>>* failed);
+  // Runs options_.on_offline if GoOfflineLocked armed it. Call unlocked.
+  void DeliverOfflineNotice();
+  // Takes the log offline if `s` is an I/O error other than ENOSPC (e.g. EIO
+  // on a directory fsync, which may have lost a segment file's entry); then
+  // returns `s`. For metadata writes made without the log mutex.
+  absl::Status FailOnIoError(absl::Status s);
   absl::Status DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed);
   SegmentOptions SegmentOptionsLocked() const;
   absl::StatusOr<TimestampOffset> FindOffsetByTimestampImpl(int64_t ts) const;
@@ -327,6 +349,8 @@ class Log : public std::enable_shared_from_this<Log> {
   bool dir_dirty_ = false;             // a segment file was created
   bool flush_requested_ = false;       // registered with the flusher
   absl::Status offline_status_;        // non-OK once offline/closed/deleted
+  bool io_failed_ = false;             // offline because of an I/O error: reads fail too
+  absl::Status offline_notice_;        // non-OK: on_offline not yet delivered
   bool closing_ = false;               // Close() started
   std::vector<std::pair<int64_t, absl::AnyInvocable<void(absl::Status)>>> waiters_;
 };

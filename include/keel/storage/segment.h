@@ -77,6 +77,11 @@ class Segment {
   // Appends batches at size(). `bytes` holds exactly the summarized batches.
   absl::Status Append(std::span<const uint8_t> bytes, std::span<const BatchSummary> batches,
                       int64_t now_ms);
+  // After a failed Append (ENOSPC): truncates the file back to size() and
+  // fdatasyncs, so a partially written batch is gone for good (also after a
+  // power cut) and its space freed. The preallocated reserve, if any, is
+  // given up too.
+  absl::Status DiscardUnappended();
   // fdatasync of the data file.
   absl::Status Sync();
   // Trims preallocated space and writes both index files atomically.

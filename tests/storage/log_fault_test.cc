@@ -1,0 +1,207 @@
+// Log behaviour under injected I/O faults (SimFileSystem): EIO on fsync takes
+// the log offline without acknowledging anything; ENOSPC fails the append,
+// leaves what was written intact and readable, and appends resume once space
+// returns.
+#include <optional>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "keel/storage/log.h"
+#include "spdlog/sinks/null_sink.h"
+#include "testutil/batch_builder.h"
+#include "testutil/sim_file_system.h"
+
+namespace keel::storage {
+namespace {
+
+using keel::testing::SimFaults;
+using keel::testing::SimFileSystem;
+
+class LogFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fs_.CreateDir("/data").ok());
+    ASSERT_TRUE(fs_.SyncDir("/").ok());
+  }
+
+  std::shared_ptr<Log> Open(LogConfig config = {}) {
+    LogOptions o;
+    o.dir = "/data/t-0";
+    o.config = config;
+    o.fs = &fs_;
+    o.clock_ms = [this] { return now_; };
+    o.logger = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+    o.on_offline = [this](const TopicPartition&, const absl::Status& s) {
+      offline_notices_++;
+      last_notice_ = s;
+    };
+    auto log = Log::Open(std::move(o));
+    EXPECT_TRUE(log.ok()) << log.status();
+    EXPECT_TRUE(fs_.SyncDir("/data").ok());
+    return log.ok() ? *log : nullptr;
+  }
+
+  // Appends one batch; returns its bytes as written (offsets assigned).
+  absl::StatusOr<std::vector<uint8_t>> AppendBatch(Log& log, int records, size_t value_size) {
+    std::vector<uint8_t> b = testutil::BuildSimpleBatch(records, value_size, uint32_t(now_));
+    auto r = log.Append(b);
+    if (!r.ok()) return r.status();
+    return b;
+  }
+
+  static std::vector<uint8_t> ReadAll(Log& log) {
+    auto r = log.Read(log.log_start_offset(), 1 << 24, log.log_end_offset());
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return {};
+    auto bytes = ReadBytes(r->slices);
+    EXPECT_TRUE(bytes.ok());
+    return bytes.ok() ? *bytes : std::vector<uint8_t>{};
+  }
+
+  SimFileSystem fs_{42};
+  int64_t now_ = 1700000000000;
+  int offline_notices_ = 0;
+  absl::Status last_notice_;
+};
+
+TEST_F(LogFaultTest, FsyncEioFailsPendingAndLaterWaitsAndAppends) {
+  auto log = Open();
+  ASSERT_TRUE(AppendBatch(*log, 3, 50).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  ASSERT_TRUE(AppendBatch(*log, 2, 50).ok());
+  std::optional<absl::Status> pending;
+  log->WaitDurable(Offset(4), [&](absl::Status s) { pending = s; });
+  ASSERT_FALSE(pending.has_value());
+
+  fs_.FailNextDataSyncs(1);
+  EXPECT_FALSE(log->FlushRound().ok());
+  ASSERT_TRUE(pending.has_value());
+  EXPECT_TRUE(absl::IsUnavailable(*pending)) << *pending;
+  EXPECT_EQ(log->high_watermark(), Offset(3));  // nothing after the failed fsync is acknowledged
+  EXPECT_TRUE(log->offline());
+  EXPECT_EQ(offline_notices_, 1);
+
+  // A later fsync would succeed, but the log never retries and never acks.
+  std::optional<absl::Status> later;
+  log->WaitDurable(Offset(4), [&](absl::Status s) { later = s; });
+  ASSERT_TRUE(later.has_value());
+  EXPECT_TRUE(absl::IsUnavailable(*later));
+  EXPECT_TRUE(absl::IsUnavailable(AppendBatch(*log, 1, 10).status()));
+  EXPECT_TRUE(absl::IsUnavailable(log->Read(Offset(0), 1000, Offset(3)).status()));
+  EXPECT_TRUE(absl::IsUnavailable(log->Flush()));
+  EXPECT_EQ(log->high_watermark(), Offset(3));
+  EXPECT_EQ(offline_notices_, 1);
+}
+
+TEST_F(LogFaultTest, FsyncEioPagesAreLostButAcknowledgedDataSurvivesPowerCut) {
+  auto log = Open();
+  auto first = AppendBatch(*log, 3, 50);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(log->Flush().ok());
+  ASSERT_TRUE(AppendBatch(*log, 2, 50).ok());
+  fs_.FailNextDataSyncs(1);
+  EXPECT_FALSE(log->Flush().ok());
+  log.reset();
+  fs_.PowerCut();
+  log = Open();
+  ASSERT_NE(log, nullptr);
+  EXPECT_FALSE(log->offline());
+  EXPECT_GE(log->log_end_offset(), Offset(3));
+  std::vector<uint8_t> all = ReadAll(*log);
+  ASSERT_GE(all.size(), first->size());
+  EXPECT_TRUE(std::equal(first->begin(), first->end(), all.begin()));
+  EXPECT_TRUE(AppendBatch(*log, 1, 10).ok());
+}
+
+TEST_F(LogFaultTest, DirectoryFsyncEioOnCheckpointTakesLogOffline) {
+  auto log = Open();
+  ASSERT_TRUE(AppendBatch(*log, 3, 50).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  // The failed directory fsync may have dropped any unsynced entry of the
+  // directory (a new segment's, say): nothing can be trusted any more.
+  fs_.FailNextDirSyncs(1);
+  EXPECT_FALSE(log->DeleteRecordsBefore(Offset(1)).ok());
+  EXPECT_TRUE(log->offline());
+  EXPECT_EQ(offline_notices_, 1);
+  EXPECT_TRUE(absl::IsUnavailable(AppendBatch(*log, 1, 10).status()));
+}
+
+TEST_F(LogFaultTest, TakeOfflineFailsAppendsAndReadsWithoutNotice) {
+  auto log = Open();
+  ASSERT_TRUE(AppendBatch(*log, 1, 10).ok());
+  log->TakeOffline(absl::InternalError("sibling failed"));
+  EXPECT_TRUE(log->offline());
+  EXPECT_TRUE(absl::IsUnavailable(AppendBatch(*log, 1, 10).status()));
+  EXPECT_TRUE(absl::IsUnavailable(log->Read(Offset(0), 100, Offset(1)).status()));
+  EXPECT_EQ(offline_notices_, 0);
+}
+
+TEST_F(LogFaultTest, EnospcFailsAppendKeepsLogReadableAndResumes) {
+  auto log = Open();
+  auto first = AppendBatch(*log, 5, 100);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(log->Flush().ok());
+  uint64_t size_before = log->size_bytes();
+
+  SimFaults f;
+  f.capacity_bytes = fs_.used_bytes() + 200;  // room for part of the next batch only
+  fs_.SetFaults(f);
+  auto full = AppendBatch(*log, 10, 100);
+  ASSERT_FALSE(full.ok());
+  EXPECT_TRUE(absl::IsResourceExhausted(full.status())) << full.status();
+  EXPECT_FALSE(log->offline());
+  EXPECT_EQ(offline_notices_, 0);
+  EXPECT_EQ(log->log_end_offset(), Offset(5));
+  EXPECT_EQ(log->size_bytes(), size_before);
+  EXPECT_EQ(ReadAll(*log), *first);  // the partial tail is gone, earlier data intact
+
+  fs_.SetFaults({});
+  auto second = AppendBatch(*log, 10, 100);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(log->high_watermark(), Offset(15));
+
+  log.reset();
+  fs_.PowerCut();
+  log = Open();
+  std::vector<uint8_t> want = *first;
+  want.insert(want.end(), second->begin(), second->end());
+  EXPECT_EQ(ReadAll(*log), want);
+}
+
+TEST_F(LogFaultTest, EnospcOnSegmentRollKeepsLogOnline) {
+  LogConfig config;
+  config.segment_bytes = 2048;
+  config.preallocate_bytes = 2048;
+  auto log = Open(config);
+  std::vector<uint8_t> want;
+  while (log->segment_count() == 1) {
+    auto b = AppendBatch(*log, 4, 100);
+    ASSERT_TRUE(b.ok());
+    want.insert(want.end(), b->begin(), b->end());
+    if (log->size_bytes() + b->size() > 2048) break;  // the next such batch rolls
+  }
+  ASSERT_TRUE(log->Flush().ok());
+  SimFaults f;
+  f.capacity_bytes = fs_.used_bytes();  // the next segment cannot be preallocated
+  fs_.SetFaults(f);
+  auto full = AppendBatch(*log, 4, 100);
+  ASSERT_FALSE(full.ok());
+  EXPECT_TRUE(absl::IsResourceExhausted(full.status())) << full.status();
+  EXPECT_FALSE(log->offline());
+  EXPECT_EQ(ReadAll(*log), want);
+
+  fs_.SetFaults({});
+  auto next = AppendBatch(*log, 4, 100);
+  ASSERT_TRUE(next.ok()) << next.status();
+  want.insert(want.end(), next->begin(), next->end());
+  EXPECT_EQ(log->segment_count(), 2u);
+  ASSERT_TRUE(log->Flush().ok());
+  log.reset();
+  fs_.PowerCut();
+  log = Open(config);
+  EXPECT_EQ(ReadAll(*log), want);
+}
+
+}  // namespace
+}  // namespace keel::storage
