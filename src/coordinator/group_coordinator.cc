@@ -369,8 +369,7 @@ void GroupCoordinator::ReplayLocked(DecodedRecord record, bool loading) {
 
 absl::Status GroupCoordinator::ReplayStored(std::span<const uint8_t> key,
                                             std::optional<std::span<const uint8_t>> value,
-                                            int64_t txn_producer_id, int32_t partition) {
-  (void)partition;  // the group's partition follows from its id
+                                            int64_t txn_producer_id) {
   auto decoded = DecodeRecord(key, value);
   if (!decoded.ok()) {
     if (decoded.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();

@@ -207,7 +207,7 @@ absl::StatusOr<int64_t> PartitionCoordinatorLog::LoadInto(GroupCoordinator& coor
     }
     const int64_t txn_producer = header.is_transactional() ? header.producer_id : -1;
     count += ForEachKeyedRecord(p, header, batch, [&](auto key, auto value) {
-      return coordinator.ReplayStored(key, value, txn_producer, p);
+      return coordinator.ReplayStored(key, value, txn_producer);
     });
   }));
   coordinator.FinishLoading();

@@ -30,6 +30,12 @@ struct TxnCoordinator::Entry {
 // Work to run once the lock is released.
 struct TxnCoordinator::Deferred {
   std::vector<absl::AnyInvocable<void()>> calls;
+
+  // Queues done(value), to run once the lock is released.
+  template <typename T>
+  void Answer(absl::AnyInvocable<void(T)>& done, T value) {
+    calls.push_back([done = std::move(done), value]() mutable { done(value); });
+  }
 };
 
 TxnCoordinator::TxnCoordinator(TxnCoordinatorConfig config, CoordinatorLog* log,
@@ -262,9 +268,7 @@ void TxnCoordinator::InitProducerId(const std::string& transactional_id, int32_t
                                     int64_t request_producer_id, int16_t request_producer_epoch,
                                     absl::AnyInvocable<void(InitProducerIdResult)> done) {
   Deferred d;
-  auto reply = [&d, &done](InitProducerIdResult r) {
-    d.calls.push_back([done = std::move(done), r]() mutable { done(r); });
-  };
+  auto reply = [&d, &done](InitProducerIdResult r) { d.Answer(done, r); };
   {
     std::lock_guard lock(mu_);
     const int64_t now = clock_->NowMs();
@@ -344,9 +348,7 @@ void TxnCoordinator::AddPartitions(const std::string& transactional_id, int64_t 
                                    int16_t producer_epoch, std::vector<TopicPartition> partitions,
                                    absl::AnyInvocable<void(TxnError)> done) {
   Deferred d;
-  auto reply = [&d, &done](TxnError err) {
-    d.calls.push_back([done = std::move(done), err]() mutable { done(err); });
-  };
+  auto reply = [&d, &done](TxnError err) { d.Answer(done, err); };
   {
     std::lock_guard lock(mu_);
     Entry* e = Find(transactional_id);
@@ -372,8 +374,8 @@ void TxnCoordinator::AddPartitions(const std::string& transactional_id, int64_t 
         next.last_update_ms = now;
         WriteState(*e, std::move(next),
                    [done = std::move(done)](absl::Status st, Deferred& d) mutable {
-                     TxnError err = st.ok() ? TxnError::kNone : TxnError::kCoordinatorNotAvailable;
-                     d.calls.push_back([done = std::move(done), err]() mutable { done(err); });
+                     d.Answer(done,
+                              st.ok() ? TxnError::kNone : TxnError::kCoordinatorNotAvailable);
                    },
                    d);
       }
@@ -386,9 +388,7 @@ void TxnCoordinator::EndTxn(const std::string& transactional_id, int64_t produce
                             int16_t producer_epoch, bool commit,
                             absl::AnyInvocable<void(TxnError)> done) {
   Deferred d;
-  auto reply = [&d, &done](TxnError err) {
-    d.calls.push_back([done = std::move(done), err]() mutable { done(err); });
-  };
+  auto reply = [&d, &done](TxnError err) { d.Answer(done, err); };
   {
     std::lock_guard lock(mu_);
     Entry* e = Find(transactional_id);

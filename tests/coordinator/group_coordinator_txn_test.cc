@@ -83,7 +83,7 @@ class GroupTxnTest : public ::testing::Test {
         const auto& r = records[off];
         std::optional<std::span<const uint8_t>> value;
         if (r.value) value = std::span<const uint8_t>(*r.value);
-        EXPECT_TRUE(c->ReplayStored(r.key, value, producer, p).ok());
+        EXPECT_TRUE(c->ReplayStored(r.key, value, producer).ok());
       }
     }
     c->FinishLoading();

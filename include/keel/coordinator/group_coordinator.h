@@ -209,11 +209,10 @@ class GroupCoordinator {
   // Applies one stored record (start-up replay). Unknown record types are
   // skipped (Ok); malformed ones return DataLoss and change nothing.
   // `txn_producer_id` >= 0: the record came in a transactional batch of
-  // that producer (stored in `partition`), so it stays pending until the
-  // producer's marker.
+  // that producer, so it stays pending until the producer's marker.
   absl::Status ReplayStored(std::span<const uint8_t> key,
                             std::optional<std::span<const uint8_t>> value,
-                            int64_t txn_producer_id = -1, int32_t partition = -1);
+                            int64_t txn_producer_id = -1);
   // A stored COMMIT/ABORT marker of `producer_id` in `partition`.
   void ReplayStoredMarker(int32_t partition, int64_t producer_id, bool commit);
   // Ends loading: loaded groups with members become Stable with fresh
