@@ -351,11 +351,12 @@ TEST(RecordsTest, ValidateRecordsOfValidBatchChecksRecordsButNotTheCrc) {
 
   RecordSet bad;
   bad.Add(0, 0, "k", "v");
-  bad.Add(0, 0, "k", "v");
+  bad.Add(2, 0, "k", "v");
+  bad.Add(2, 0, "k", "v");
   Bytes repeated = BuildRecordBatch(Template(), bad.records, Compression::kNone);
   auto h2 = ValidateBatch(repeated);
-  ASSERT_TRUE(h2.ok());
-  ExpectDataLoss(ValidateRecordsOfValidBatch(repeated, *h2), "0,0");
+  ASSERT_TRUE(h2.ok()) << h2.status();
+  ExpectDataLoss(ValidateRecordsOfValidBatch(repeated, *h2), "0,2,2");
 }
 
 TEST(RecordsTest, ValidateRejectsFirstOffsetDeltaNotZero) {
