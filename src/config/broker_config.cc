@@ -138,6 +138,10 @@ const std::vector<KeyDef>& KeyTable() {
         IntField(&BrokerConfig::num_network_threads, 0, 256));
     add("num.io.threads", "2", "Threads doing storage reads and appends.",
         IntField(&BrokerConfig::num_io_threads, 1, 256));
+    add("fetch.zero.copy", "true",
+        "Send fetched record batches from the segment files with sendfile(2) (no copy "
+        "through broker memory); false reads them into memory first.",
+        BoolField(&BrokerConfig::fetch_zero_copy));
     add("log.flush.threads", "4",
         "Threads running group-commit fsyncs; several let the fsyncs of different partitions "
         "overlap.",

@@ -1,5 +1,10 @@
 #include "keel/server/connection.h"
 
+#include <sys/sendfile.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "keel/common/coding.h"
 #include "keel/common/logging.h"
 #include "keel/server/connection_manager.h"
@@ -43,6 +48,7 @@ Connection::Connection(tcp::socket socket, uint64_t id, ConnectionOptions option
   auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
   socket_.set_option(tcp::no_delay(true), ec);
+  socket_.native_non_blocking(true, ec);  // SendFile calls sendfile(2) on the descriptor
 }
 
 void Connection::Start() {
@@ -163,26 +169,38 @@ Task<void> Connection::WriteLoop() {
       ProcessResult r = std::move(it->second);
       finished_.erase(it);
       ++next_to_write_;
-      if (r.response) {
-        for (auto f : r.response->fragments) {
-          buffers.emplace_back(f.data(), f.size());
-          bytes += f.size();
-        }
-      }
+      if (r.response) bytes += r.response->size();
       close_after = r.close_connection;
       batch.push_back(std::move(r));
       if (bytes > kMaxGatherBytes) break;
       it = finished_.find(next_to_write_);
     }
-    if (!buffers.empty()) {
-      writing_ = true;
-      write_started_ = std::chrono::steady_clock::now();
-      auto [ec, n] = co_await net::async_write(socket_, buffers, use_tuple);
-      writing_ = false;
-      if (ec) {
-        Close("write error");
-        break;
+    // Memory fragments are gathered into as few writes as possible; a
+    // fragment backed by file ranges first flushes what is gathered, then
+    // goes out with sendfile.
+    writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
+    bool failed = false;
+    for (const ProcessResult& r : batch) {
+      if (!r.response || failed) continue;
+      const OutboundResponse& out = *r.response;
+      for (size_t i = 0; i < out.fragments.size() && !failed; ++i) {
+        if (i < out.from_files.size() && !out.from_files[i].empty()) {
+          failed = !co_await WriteBuffers(buffers);
+          for (const FileRange& range : out.from_files[i]) {
+            if (failed) break;
+            failed = !co_await SendFile(range);
+          }
+        } else {
+          buffers.emplace_back(out.fragments[i].data(), out.fragments[i].size());
+        }
       }
+    }
+    if (!failed) failed = !co_await WriteBuffers(buffers);
+    writing_ = false;
+    if (failed) {
+      Close("write error");
+      break;
     }
     inflight_ -= int(batch.size());
     last_activity_ = std::chrono::steady_clock::now();
@@ -196,6 +214,40 @@ Task<void> Connection::WriteLoop() {
       break;
     }
   }
+}
+
+Task<bool> Connection::WriteBuffers(std::vector<net::const_buffer>& buffers) {
+  if (buffers.empty()) co_return true;
+  auto [ec, n] = co_await net::async_write(socket_, buffers, use_tuple);
+  buffers.clear();
+  co_return !ec;
+}
+
+Task<bool> Connection::SendFile(FileRange range) {
+  off_t offset = off_t(range.offset);
+  size_t left = range.size;
+  while (left > 0 && !closed_) {
+    ssize_t n = ::sendfile(socket_.native_handle(), range.fd, &offset,
+                           std::min(left, size_t{1} << 30));
+    if (n > 0) {
+      left -= size_t(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      auto [ec] = co_await socket_.async_wait(tcp::socket::wait_write, use_tuple);
+      if (ec) co_return false;
+      continue;
+    }
+    if (n == 0) {
+      NetLog()->error("conn={} peer={} sendfile: file ended {} bytes short of a fetched range", id_,
+                      peer_, left);
+    } else if (errno != EPIPE && errno != ECONNRESET) {
+      NetLog()->warn("conn={} peer={} sendfile: {}", id_, peer_, std::strerror(errno));
+    }
+    co_return false;
+  }
+  co_return left == 0;
 }
 
 Task<void> Connection::IdleWatch() {

@@ -2,7 +2,11 @@
 // pipelined responses, frame size limits, acks=0-style empty responses.
 #include "keel/server/connection.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstring>
 
 #include "gtest/gtest.h"
 #include "keel/common/coding.h"
@@ -25,6 +29,7 @@ class EchoProcessor : public RequestProcessor {
       co_await t.async_wait(use_tuple);
     }
     if (key == 2) co_return ProcessResult{};
+    if (key == 4) co_return FileResponse(corr);
     auto buf = std::make_shared<std::vector<uint8_t>>(8);
     coding::StoreBE32(buf->data(), 4);
     coding::StoreBE32(buf->data() + 4, corr);
@@ -34,6 +39,32 @@ class EchoProcessor : public RequestProcessor {
     co_return ProcessResult{std::move(r), key == 3};
   }
   std::atomic<int> processed{0};
+  // For api_key 4: a response of [size, correlation id] from memory, then
+  // `file_size` bytes of `file_fd` from offset `file_offset` (sendfile), then
+  // "END!" from memory.
+  int file_fd = -1;
+  uint64_t file_offset = 0;
+  size_t file_size = 0;
+
+ private:
+  ProcessResult FileResponse(uint32_t corr) {
+    auto head = std::make_shared<std::vector<uint8_t>>(12);
+    coding::StoreBE32(head->data(), uint32_t(4 + file_size + 4));
+    coding::StoreBE32(head->data() + 4, corr);
+    std::memcpy(head->data() + 8, "END!", 4);
+    OutboundResponse r;
+    r.fragments.emplace_back(head->data(), 8);
+    // Stands for the file bytes: never read, only its size counts.
+    r.fragments.emplace_back(head->data() + 1, file_size);
+    r.fragments.emplace_back(head->data() + 8, 4);
+    r.from_files.resize(3);
+    // Two ranges for one fragment, to check they go out back to back.
+    size_t first = file_size / 3;
+    r.from_files[1] = {FileRange{file_fd, file_offset, first},
+                       FileRange{file_fd, file_offset + first, file_size - first}};
+    r.owner = head;
+    return ProcessResult{std::move(r), false};
+  }
 };
 
 class ConnectionTest : public ::testing::Test {
@@ -133,6 +164,38 @@ TEST_F(ConnectionTest, ProcessorCanCloseAfterResponse) {
   boost::system::error_code ec;
   net::read(s, net::buffer(b), ec);
   EXPECT_TRUE(ec);
+}
+
+// A response fragment backed by file ranges is sent with sendfile, between
+// the memory fragments around it, and later responses follow in order. 3 MiB
+// is more than a loopback socket buffer holds, so sendfile has to wait for
+// the reader.
+TEST_F(ConnectionTest, FileRangesAreSentInPlaceOfTheirFragment) {
+  std::string path = ::testing::TempDir() + "/keel-sendfile-" + std::to_string(::getpid());
+  std::vector<uint8_t> content(3 << 20);
+  for (size_t i = 0; i < content.size(); ++i) content[i] = uint8_t(i * 131 + (i >> 12));
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  ::unlink(path.c_str());
+  ASSERT_EQ(::pwrite(fd, content.data(), content.size(), 0), ssize_t(content.size()));
+  processor_.file_fd = fd;
+  processor_.file_offset = 1000;
+  processor_.file_size = content.size() - 1000 - 17;
+
+  auto s = Connect();
+  for (auto [key, corr] : {std::pair{4, 41u}, {0, 42u}}) {
+    auto f = Frame(int16_t(key), corr);
+    net::write(s, net::buffer(f));
+  }
+  std::vector<uint8_t> got(8 + processor_.file_size + 4);
+  net::read(s, net::buffer(got));
+  EXPECT_EQ(coding::LoadBE32(got.data()), 4 + processor_.file_size + 4);
+  EXPECT_EQ(coding::LoadBE32(got.data() + 4), 41u);
+  EXPECT_TRUE(std::equal(got.begin() + 8, got.end() - 4, content.begin() + 1000))
+      << "file bytes differ";
+  EXPECT_EQ(std::memcmp(got.data() + got.size() - 4, "END!", 4), 0);
+  EXPECT_EQ(ReadCorrelation(s), 42u);
+  ::close(fd);
 }
 
 TEST_F(ConnectionTest, ManyConnectionsAreServed) {

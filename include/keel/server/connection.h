@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "keel/server/net.h"
 #include "keel/server/request_processor.h"
@@ -55,6 +56,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Task<void> ReadLoop();
   Task<void> WriteLoop();
   Task<void> IdleWatch();
+  // Sends `range` with sendfile(2), waiting for the socket to drain as
+  // needed. False (after logging) on an error or a file shorter than the range.
+  Task<bool> SendFile(FileRange range);
+  // Writes and clears `buffers`; false on a write error.
+  Task<bool> WriteBuffers(std::vector<net::const_buffer>& buffers);
   Task<void> Run(uint64_t seq, RequestContext ctx);
   void Finish(uint64_t seq, ProcessResult result);
   void Close(const char* reason);

@@ -27,10 +27,23 @@ struct RequestContext {
   std::shared_ptr<const UninitBytes> frame;
 };
 
+// Bytes [offset, offset + size) of an open file, sent with sendfile(2)
+// (page cache to socket, no copy through user memory).
+struct FileRange {
+  int fd = -1;
+  uint64_t offset = 0;
+  size_t size = 0;
+};
+
 struct OutboundResponse {
   // Bytes to send, in order, including the 4-byte size prefix.
   std::vector<std::span<const uint8_t>> fragments;
-  // Keeps every fragment's memory alive until the write completes.
+  // Empty, or parallel to `fragments`: a non-empty entry means fragment i is
+  // sent from these file ranges (in order, summing to its size) and its
+  // span's bytes are never read.
+  std::vector<std::vector<FileRange>> from_files;
+  // Keeps every fragment's memory (and every file range's descriptor) alive
+  // until the write completes.
   std::shared_ptr<const void> owner;
   size_t size() const {
     size_t n = 0;

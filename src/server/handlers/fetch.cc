@@ -20,18 +20,49 @@ struct Target {
   ErrorCode error = ErrorCode::NONE;
 };
 
+// What the response's fragments point into, kept alive until it is sent:
+// batch bytes read into memory, open files that zero-copy ranges are sent
+// from, and the placeholder addresses that stand for those ranges.
+struct FetchedData {
+  std::vector<UninitBytes> buffers;
+  std::vector<std::shared_ptr<storage::FileHandle>> files;
+  std::unique_ptr<char[]> placeholders;  // one distinct address per partition
+};
+
 // The outcome of one read pass over every target.
 struct Pass {
   std::vector<PartResp> partitions;  // parallel to targets
-  std::vector<UninitBytes> buffers;
+  std::shared_ptr<FetchedData> data = std::make_shared<FetchedData>();
+  std::vector<FileSubstitution> files;  // zero-copy records, in target order
   size_t bytes = 0;
   bool any_error = false;
 };
 
-Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committed) {
+// Zero-copy: the records are sent from the segment files with sendfile when
+// every slice has a real descriptor. The RecordsRef then holds a placeholder
+// address (never read) with the records' size, which EncodeResponse maps to
+// the file ranges.
+bool SendFromFiles(const storage::ReadResult& read, size_t index, Pass& pass, PartResp& out) {
+  std::vector<FileRange> ranges;
+  ranges.reserve(read.slices.size());
+  for (const storage::FileSlice& slice : read.slices) {
+    int fd = slice.file->native_handle();
+    if (fd < 0) return false;
+    ranges.push_back(FileRange{fd, slice.position, slice.size});
+  }
+  for (const storage::FileSlice& slice : read.slices) pass.data->files.push_back(slice.file);
+  const auto* placeholder = reinterpret_cast<const uint8_t*>(pass.data->placeholders.get() + index);
+  pass.files.push_back(FileSubstitution{placeholder, std::move(ranges)});
+  out.records = protocol::RecordsRef{std::span<const uint8_t>(placeholder, read.total_bytes)};
+  return true;
+}
+
+Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committed,
+             bool zero_copy) {
   Pass pass;
   pass.partitions.resize(targets.size());
-  pass.buffers.reserve(targets.size());
+  pass.data->buffers.reserve(targets.size());
+  pass.data->placeholders = std::make_unique<char[]>(targets.size() + 1);
   size_t budget = size_t(std::max(0, max_bytes));
   for (size_t i = 0; i < targets.size(); ++i) {
     Target& t = targets[i];
@@ -88,17 +119,20 @@ Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committe
         out.aborted_transactions->push_back(std::move(at));
       }
     }
-    // Not zeroed first: ReadInto fills every byte or fails.
-    UninitBytes bytes(read->total_bytes);
-    if (!storage::ReadInto(read->slices, bytes).ok()) {
-      out.error_code = int16_t(ErrorCode::KAFKA_STORAGE_ERROR);
-      pass.any_error = true;
-      continue;
+    const size_t size = read->total_bytes;
+    if (!zero_copy || !SendFromFiles(*read, i, pass, out)) {
+      // Not zeroed first: ReadInto fills every byte or fails.
+      UninitBytes bytes(size);
+      if (!storage::ReadInto(read->slices, bytes).ok()) {
+        out.error_code = int16_t(ErrorCode::KAFKA_STORAGE_ERROR);
+        pass.any_error = true;
+        continue;
+      }
+      pass.data->buffers.push_back(std::move(bytes));
+      out.records = protocol::RecordsRef{pass.data->buffers.back()};
     }
-    pass.bytes += bytes.size();
-    budget = bytes.size() >= budget ? 0 : budget - bytes.size();
-    pass.buffers.push_back(std::move(bytes));
-    out.records = protocol::RecordsRef{pass.buffers.back()};
+    pass.bytes += size;
+    budget = size >= budget ? 0 : budget - size;
   }
   return pass;
 }
@@ -140,7 +174,7 @@ Task<Reply<FetchHandler::Response>> FetchHandler::Handle(Call& call, Request& re
   Pass pass;
   for (;;) {
     auto work = [&] {
-      return ReadAll(targets, request.max_bytes, read_committed);
+      return ReadAll(targets, request.max_bytes, read_committed, broker.config.fetch_zero_copy);
     };
     pass = co_await RunOn(broker.storage_pool, std::move(work));
     bool enough = pass.bytes >= size_t(std::max(1, request.min_bytes)) || pass.any_error;
@@ -174,8 +208,9 @@ Task<Reply<FetchHandler::Response>> FetchHandler::Handle(Call& call, Request& re
       broker.request_metrics->AddBytesOut(targets[i].topic, pass.partitions[i].records.bytes.size());
     resp.responses.back().partitions.push_back(std::move(pass.partitions[i]));
   }
-  auto owner = std::make_shared<std::vector<UninitBytes>>(std::move(pass.buffers));
-  co_return Reply<Response>{std::move(resp), std::move(owner)};
+  Reply<Response> reply{std::move(resp), std::move(pass.data)};
+  reply.files = std::move(pass.files);
+  co_return reply;
 }
 
 }  // namespace keel::server

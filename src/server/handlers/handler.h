@@ -16,6 +16,7 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "keel/common/logging.h"
 #include "keel/protocol/api_table.h"
@@ -26,6 +27,7 @@
 #include "keel/server/request_processor.h"
 #include "keel/server/broker_context.h"
 #include "keel/metrics/request_metrics.h"
+#include "file_substitution.h"
 #include "response_errors.h"
 
 namespace keel::server {
@@ -47,6 +49,7 @@ struct Reply {
   std::shared_ptr<const void> owner;
   // acks=0 produce: nothing is sent back.
   bool no_response = false;
+  std::vector<FileSubstitution> files;
 };
 
 // Encodes `response` with its response header into a frame ready to send.
@@ -97,8 +100,16 @@ Task<ProcessResult> InvokeHandler(Call call, protocol::Reader body) {
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   if (reply.no_response) co_return ProcessResult{};
-  co_return ProcessResult{
-      EncodeResponse(call.header, reply.response, call.version(), std::move(reply.owner)), false};
+  OutboundResponse out =
+      EncodeResponse(call.header, reply.response, call.version(), std::move(reply.owner));
+  if (!reply.files.empty() && !ApplyFileSubstitutions(std::move(reply.files), out)) {
+    ModuleLogger("net")->error("conn={} peer={} {} v{} response: a zero-copy range lost its "
+                               "fragment; closing instead of sending it",
+                               call.connection.connection_id, call.connection.peer,
+                               call.header.api_key, call.version());
+    co_return ProcessResult{std::nullopt, true};
+  }
+  co_return ProcessResult{std::move(out), false};
 }
 
 // One dispatch-table row.
