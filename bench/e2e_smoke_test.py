@@ -23,10 +23,12 @@ PRODUCE = ["produce_%dB_acks%s_%dp" % (s, a, p)
 CONSUME = ["consume_100B_100p", "consume_1024B_100p"]
 LATENCY = ["latency_1024B_1000mps"]
 RAW_FIGURES = ["seq_256k_fdatasync_mb_s", "seq_1m_fdatasync_mb_s", "append_4k_p50_us",
-               "append_4k_p99_us", "prealloc_4k_p50_us", "prealloc_4k_p99_us"]
+               "append_4k_p99_us", "prealloc_4k_p50_us", "prealloc_4k_p99_us",
+               "paced_4k_p50_us", "paced_4k_p99_us"]
 RATIOS = (["durable_ingest_1KiB_acksall_1p", "durable_ingest_1KiB_acksall_100p"]
           + ["keel_over_peer_" + n for n in PRODUCE + CONSUME]
           + ["latency_overhead_p50_us_" + LATENCY[0], "latency_overhead_p99_us_" + LATENCY[0],
+             "latency_overhead_p99_us_" + LATENCY[0] + "_vs_paced_raw",
              "cpu_s_per_gb_produce_keel_over_peer"])
 
 
