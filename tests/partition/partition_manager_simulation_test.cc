@@ -17,7 +17,7 @@
 // differ between runs.
 //
 // Env: KEEL_SIM_SECONDS bounds the run (default 20); KEEL_SIM_SEED replays
-// one seed verbosely; KEEL_SIM_FIRST_SEED picks the first seed (default 1).
+// one seed verbosely (KEEL_SIM_LOG=1 adds the storage logs); KEEL_SIM_FIRST_SEED picks the first seed (default 1).
 // Prints one summary line: `power-cut seeds: <N> failures: <M>`.
 #include <atomic>
 #include <chrono>
@@ -101,7 +101,8 @@ class Simulation {
  public:
   Simulation(uint64_t seed, bool verbose)
       : seed_(seed), verbose_(verbose), rng_(seed), sim_(seed ^ 0xC0FFEEULL), fs_(&sim_) {
-    logger_ = verbose ? std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::stdout_sink_mt>())
+    // Storage logs only with KEEL_SIM_LOG set: they change the timing.
+    logger_ = verbose && std::getenv("KEEL_SIM_LOG") ? std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::stdout_sink_mt>())
                       : std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::null_sink_mt>());
   }
 
