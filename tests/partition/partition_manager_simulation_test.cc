@@ -10,7 +10,8 @@
 // appended at that offset); offsets strictly increase (contiguous unless
 // compacted); nothing present was never appended; the log end is past the
 // last acknowledged offset. Topics whose create returned exist, topics whose
-// delete returned stay deleted, and no other topic appears.
+// delete returned stay deleted, and no other topic appears. Power cuts also
+// come in the middle of topic creates, deletes and partition additions.
 //
 // The manager's flusher runs on its own thread, so a seed replays the same
 // operations but fsync timing (which unacknowledged batches survive) may
@@ -26,6 +27,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -207,8 +209,10 @@ class Simulation {
     step_ = i;
     now_ += int64_t(rng_.Below(300));
     uint64_t r = rng_.Below(100);
-    if (r < 50) {
+    if (r < 46) {
       Append();
+    } else if (r < 50) {
+      CrashDuringAdmin();
     } else if (r < 54) {
       RetryIdempotent();
     } else if (r < 58) {
@@ -263,6 +267,81 @@ class Simulation {
       // durable at the next cut and some are not.
       Note("pause");
       std::this_thread::sleep_for(std::chrono::microseconds(200 + rng_.Below(2000)));
+    }
+  }
+
+  // Cuts the power in the middle of a topic create, delete or grow (after
+  // 1-12 file-system calls). The operation did not return, so after the
+  // reopen either outcome is allowed; Verify() settles the model.
+  void CrashDuringAdmin() {
+    std::vector<std::string> dynamic;
+    for (const auto& [name, t] : topics_) {
+      if (t.dynamic) dynamic.push_back(name);
+    }
+    int kind = int(rng_.Below(dynamic.empty() ? 1 : 3));
+    int n = 1 + int(rng_.Below(12));
+    Uncertain u;
+    absl::Status s;
+    fs_.CrashAfter(n);
+    if (kind == 0) {
+      u.name = "dyn" + std::to_string(next_topic_++);
+      u.kind = Uncertain::kCreate;
+      u.partitions = 1 + int(rng_.Below(3));
+      Note("create topic " + u.name + " with a power cut after " + std::to_string(n) + " fs calls");
+      s = pm_->CreateTopic(u.name, u.partitions, {{"segment.bytes", "2048"}}).status();
+    } else {
+      u.name = dynamic[rng_.Below(dynamic.size())];
+      u.kind = kind == 1 ? Uncertain::kDelete : Uncertain::kGrow;
+      u.partitions = int(topics_[u.name].partitions.size()) + 1;
+      Note(std::string(kind == 1 ? "delete" : "grow") + " topic " + u.name + " with a power cut after " +
+           std::to_string(n) + " fs calls");
+      s = kind == 1 ? pm_->DeleteTopic(u.name) : pm_->CreatePartitions(u.name, u.partitions);
+    }
+    if (!fs_.crashed()) {
+      // Finished before the countdown: an ordinary operation.
+      fs_.CrashAfter(0);
+      if (!s.ok()) return Fail("admin operation failed without a crash: " + s.ToString());
+      if (u.kind == Uncertain::kCreate) {
+        ModelTopic t;
+        t.dynamic = true;
+        t.partitions.resize(size_t(u.partitions));
+        for (auto& p : t.partitions) p.pid = next_pid_++;
+        topics_[u.name] = std::move(t);
+      } else if (u.kind == Uncertain::kDelete) {
+        topics_.erase(u.name);
+        deleted_.insert(u.name);
+      } else {
+        topics_[u.name].partitions.emplace_back();
+        topics_[u.name].partitions.back().pid = next_pid_++;
+      }
+      return;
+    }
+    uncertain_ = u;
+    pm_.reset();
+    fs_.Revive();
+    Reopen("power cut during an admin operation");
+  }
+
+  // Settles an operation interrupted by a power cut from what the reopened
+  // manager shows (both outcomes are allowed).
+  void SettleUncertain() {
+    if (!uncertain_) return;
+    Uncertain u = *uncertain_;
+    uncertain_.reset();
+    auto info = pm_->FindTopic(u.name);
+    if (u.kind == Uncertain::kCreate) {
+      if (!info) return;
+      ModelTopic t;
+      t.dynamic = true;
+      t.partitions.resize(size_t(info->partitions));
+      topics_[u.name] = std::move(t);
+      if (info->partitions != u.partitions) Fail("half-created topic " + u.name + " has a wrong partition count");
+    } else if (u.kind == Uncertain::kDelete) {
+      if (info) return;
+      topics_.erase(u.name);
+      deleted_.insert(u.name);
+    } else if (info && info->partitions == u.partitions) {
+      topics_[u.name].partitions.emplace_back();
     }
   }
 
@@ -437,6 +516,7 @@ class Simulation {
   // After a reopen: topics, then every partition against the model. The
   // model then becomes what is on disk (lost unacknowledged tails go).
   void Verify() {
+    SettleUncertain();
     std::set<std::string> listed;
     for (const auto& info : pm_->ListTopics()) listed.insert(info.name);
     for (const auto& [name, t] : topics_) {
@@ -599,6 +679,12 @@ class Simulation {
   std::unique_ptr<PartitionManager> pm_;
   std::map<std::string, ModelTopic> topics_;
   std::set<std::string> deleted_;
+  struct Uncertain {
+    enum Kind { kCreate, kDelete, kGrow } kind = kCreate;
+    std::string name;
+    int partitions = 0;  // create: its count; grow: the new total
+  };
+  std::optional<Uncertain> uncertain_;
   int64_t next_pid_ = 1000;
   int next_topic_ = 0;
   int step_ = -1;
