@@ -1,14 +1,15 @@
 // Deterministic-seed simulation of the group and transaction coordinators
 // over PartitionCoordinatorLog over a PartitionManager on SimFileSystem
 // (__consumer_offsets, __transaction_state and a data topic), wired and
-// loaded as src/app/broker.cc does at start-up. Random operations: simple
-// offset commits, InitProducerId, AddPartitions / AddOffsets, transactional
+// loaded as src/app/broker.cc does at start-up. Random operations: offset
+// commits (simple, and of a consumer group's synced member), InitProducerId, AddPartitions / AddOffsets, transactional
 // produce into the data topic, TxnOffsetCommit, EndTxn commit/abort, with
 // power cuts (sometimes right after an unanswered commit or EndTxn) followed
 // by a reload. After each reload, once every transaction has ended (the
 // clock is moved past the transaction timeout and the coordinators ticked),
 // it checks:
-//   - every acknowledged simple commit is what OffsetFetch returns unless a
+//   - a consumer group's synced generation and member survive;
+//   - every acknowledged offset commit is what OffsetFetch returns unless a
 //     later commit replaced it; no offset appears that was never committed;
 //   - every transactional batch in the data partitions is followed by its
 //     producer's marker (the LSO reaches the HW), all batches of one
@@ -241,14 +242,62 @@ class Simulation {
     }
   }
 
+  // Joins (or rejoins) the one member of consumer group "gc" and syncs;
+  // false if that failed (then the simulation has failed).
+  bool JoinGroupOp() {
+    std::vector<std::string> members = groups_->MembersOf("gc");
+    JoinRequest req;
+    req.group_id = "gc";
+    req.member_id = members.empty() ? "" : members.front();
+    req.protocol_type = "consumer";
+    req.protocols.push_back({"range", Bytes{1, 2, 3}});
+    req.session_timeout_ms = 1000000;
+    req.rebalance_timeout_ms = 60000;
+    req.client_id = "sim";
+    Note("join gc as " + (req.member_id.empty() ? std::string("a new member") : req.member_id));
+    auto joined = std::make_shared<std::promise<JoinResult>>();
+    auto jf = joined->get_future();
+    groups_->Join(std::move(req), [joined](JoinResult r) { joined->set_value(std::move(r)); });
+    for (int i = 0; i < 200 && jf.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready; ++i) {
+      clock_.now += 50;
+      groups_->Tick();
+    }
+    auto j = Await(jf);
+    if (!j || j->error != GroupError::kNone) {
+      Fail("JoinGroup: " + (j ? std::to_string(int(j->error)) : std::string("no answer")));
+      return false;
+    }
+    SyncRequest sync;
+    sync.group_id = "gc";
+    sync.generation = j->generation;
+    sync.member_id = j->member_id;
+    sync.assignments.push_back({j->member_id, Bytes{4, 5}});
+    auto synced = std::make_shared<std::promise<SyncResult>>();
+    auto sf = synced->get_future();
+    groups_->Sync(std::move(sync), [synced](SyncResult r) { synced->set_value(std::move(r)); });
+    auto r = Await(sf);
+    if (!r || r->error != GroupError::kNone) {
+      Fail("SyncGroup: " + (r ? std::to_string(int(r->error)) : std::string("no answer")));
+      return false;
+    }
+    member_ = {j->member_id, j->generation};
+    return true;
+  }
+
   void SimpleCommitOp(bool then_crash) {
-    std::string group = "gs" + std::to_string(rng_.Below(3));
+    bool consumer = rng_.Chance(0.3);
+    if (consumer && !member_ && !JoinGroupOp()) return;
+    std::string group = consumer ? "gc" : "gs" + std::to_string(rng_.Below(3));
     TopicPartition tp{"in", PartitionId(int32_t(rng_.Below(4)))};
     int64_t value = ++next_value_;
     Note("commit " + group + " " + tp.topic + "-" + std::to_string(tp.partition.value) + " = " +
          std::to_string(value) + (then_crash ? " then power cut" : ""));
     OffsetCommitRequest req;
     req.group_id = group;
+    if (consumer) {
+      req.member_id = member_->first;
+      req.generation = member_->second;
+    }
     req.partitions.push_back({tp, Offset(value), -1, std::nullopt});
     auto acked = std::make_shared<std::atomic<bool>>(false);
     simple_[{group, tp}].push_back({value, acked});
@@ -507,9 +556,23 @@ class Simulation {
       p.inited = false;  // the producer re-initializes after a restart
       p.open = -1;
     }
+    VerifyMembership();
     VerifyDataPartitions();
     VerifyTxnOffsets();
     VerifySimpleCommits();
+  }
+
+  // The consumer group's member and generation, once its SyncGroup was
+  // answered, survive the reload (nothing rebalances it in between).
+  void VerifyMembership() {
+    if (!member_) return;
+    auto gen = groups_->GenerationOf("gc");
+    std::vector<std::string> members = groups_->MembersOf("gc");
+    if (!gen || *gen != member_->second || members != std::vector<std::string>{member_->first}) {
+      return Fail("group gc lost its synced generation " + std::to_string(member_->second) + " / member " +
+                  member_->first + " (loaded generation " + (gen ? std::to_string(*gen) : "none") + ", " +
+                  std::to_string(members.size()) + " members)");
+    }
   }
 
   // Scans the data partitions: every transactional batch must be closed by
@@ -666,6 +729,7 @@ class Simulation {
   std::unique_ptr<PartitionTxnMarkerWriter> markers_;
   std::unique_ptr<TxnCoordinator> txns_;
 
+  std::optional<std::pair<std::string, int32_t>> member_;  // gc's member id, generation (synced)
   std::map<std::string, ModelProducer> producers_;
   std::map<std::string, int> next_txn_index_;
   std::vector<ModelTxn> txns_model_;
