@@ -89,6 +89,7 @@ struct ModelBatch {
 
 struct ModelPartition {
   std::map<int64_t, ModelBatch> batches;  // by base offset
+  int64_t start_seen = 0;  // highest log start observed after retention/cleaning
   int64_t pid = -1;                       // this incarnation's idempotent producer
   int32_t next_seq = 0;
 };
@@ -232,9 +233,11 @@ class Simulation {
           if (!n.ok()) Fail("retention of " + name + ": " + n.status().ToString());
         }
       }
+      NoteLogStarts();
     } else if (r < 74) {
       Note("cleaner pass");
       (void)pm_->RunCleanerPass();
+      NoteLogStarts();
     } else if (r < 78) {
       Roll();
     } else if (r < 84) {
@@ -342,6 +345,18 @@ class Simulation {
       deleted_.insert(u.name);
     } else if (info && info->partitions == u.partitions) {
       topics_[u.name].partitions.emplace_back();
+    }
+  }
+
+  // Records every partition's log start after a pass that may move it: a
+  // reopen may find it lower (the deletion was not durable), never higher.
+  void NoteLogStarts() {
+    for (auto& [name, t] : topics_) {
+      for (size_t p = 0; p < t.partitions.size(); ++p) {
+        if (auto log = pm_->GetLog(TopicPartition{name, PartitionId(int32_t(p))})) {
+          t.partitions[p].start_seen = std::max(t.partitions[p].start_seen, log->log_start_offset().value);
+        }
+      }
     }
   }
 
@@ -558,6 +573,12 @@ class Simulation {
     }
     int64_t start = log->log_start_offset().value;
     int64_t end = log->log_end_offset().value;
+    if (start > mp.start_seen) {
+      Fail(tp + ": log start " + std::to_string(start) + " is past " + std::to_string(mp.start_seen) +
+           ", the highest retention or cleaning left");
+      return;
+    }
+    mp.start_seen = start;
     if (log->high_watermark().value != end) {
       Fail(tp + ": HW " + std::to_string(log->high_watermark().value) + " != log end " + std::to_string(end));
       return;
