@@ -5,7 +5,8 @@
 // commits (simple, and of a consumer group's synced member), InitProducerId, AddPartitions / AddOffsets, transactional
 // produce into the data topic, TxnOffsetCommit, EndTxn commit/abort, with
 // power cuts (sometimes right after an unanswered commit or EndTxn) followed
-// by a reload. After each reload, once every transaction has ended (the
+// by a reload, and fsync EIO (an operation that fails then is not
+// acknowledged, and the machine is power-cycled). After each reload, once every transaction has ended (the
 // clock is moved past the transaction timeout and the coordinators ticked),
 // it checks:
 //   - a consumer group's synced generation and member survive;
@@ -153,6 +154,17 @@ class Simulation {
     out << "seed " << seed_ << " step " << step_ << " (" << last_op_ << "): " << what;
     failure_ = out.str();
   }
+  // An operation failed. Fine after an injected fsync EIO (not
+  // acknowledged; the machine is power-cycled before the next step), a
+  // failure otherwise.
+  void OpError(const std::string& what) {
+    if (sim_.stats().injected_eio > eio_at_start_) {
+      Note("not acknowledged after an injected EIO: " + what);
+      needs_power_cycle_ = true;
+      return;
+    }
+    Fail(what);
+  }
   void Note(const std::string& op) {
     last_op_ = op;
     if (verbose_) std::cout << "step " << step_ << ": " << op << std::endl;
@@ -163,6 +175,10 @@ class Simulation {
   // coordinator, loaded in that order.
   bool Start(const std::string& why) {
     Note("start after " + why);
+    sim_.FailNextDataSyncs(0);
+    sim_.FailNextDirSyncs(0);
+    eio_at_start_ = sim_.stats().injected_eio;
+    needs_power_cycle_ = false;
     partition::PartitionManagerOptions o;
     o.log_dirs = {"/d0"};
     o.fs = &fs_;
@@ -225,8 +241,20 @@ class Simulation {
 
   void Step(int i) {
     step_ = i;
+    if (needs_power_cycle_) return CrashAndReload("power cycle after an I/O error");
     clock_.now += int64_t(rng_.Below(30));
     uint64_t r = rng_.Below(100);
+    if (rng_.Chance(0.04)) {
+      // Every partition shares one log dir: an fsync EIO takes all of them
+      // offline until the restart.
+      Note("the next fsync fails with EIO");
+      if (rng_.Chance(0.8)) {
+        sim_.FailNextDataSyncs(1);
+      } else {
+        sim_.FailNextDirSyncs(1);
+      }
+      return;
+    }
     if (r < 15) {
       SimpleCommitOp(/*then_crash=*/false);
     } else if (r < 17) {
@@ -264,7 +292,8 @@ class Simulation {
     }
     auto j = Await(jf);
     if (!j || j->error != GroupError::kNone) {
-      Fail("JoinGroup: " + (j ? std::to_string(int(j->error)) : std::string("no answer")));
+      if (!j) Fail("JoinGroup never answered");
+      if (j) OpError("JoinGroup: " + std::to_string(int(j->error)));
       return false;
     }
     SyncRequest sync;
@@ -277,7 +306,8 @@ class Simulation {
     groups_->Sync(std::move(sync), [synced](SyncResult r) { synced->set_value(std::move(r)); });
     auto r = Await(sf);
     if (!r || r->error != GroupError::kNone) {
-      Fail("SyncGroup: " + (r ? std::to_string(int(r->error)) : std::string("no answer")));
+      if (!r) Fail("SyncGroup never answered");
+      if (r) OpError("SyncGroup: " + std::to_string(int(r->error)));
       return false;
     }
     member_ = {j->member_id, j->generation};
@@ -314,8 +344,8 @@ class Simulation {
     }
     auto e = Await(f);
     if (!e || e->size() != 1 || (*e)[0] != GroupError::kNone) {
-      Fail("simple commit not acknowledged: " +
-           (e && e->size() == 1 ? std::to_string(int((*e)[0])) : std::string("no answer")));
+      if (!e) return Fail("offset commit never answered");
+      OpError("offset commit not acknowledged: " + (e->size() == 1 ? std::to_string(int((*e)[0])) : "?"));
     }
   }
 
@@ -351,7 +381,7 @@ class Simulation {
         continue;
       }
       if (r->error != TxnError::kNone) {
-        return Fail("InitProducerId: " + std::string(TxnErrorName(r->error)));
+        return OpError("InitProducerId: " + std::string(TxnErrorName(r->error)));
       }
       if (!After(r->producer_id, r->producer_epoch, p.max_pid, p.max_epoch) ||
           (r->producer_id == p.max_pid && r->producer_epoch == p.max_epoch)) {
@@ -397,7 +427,7 @@ class Simulation {
     Note("begin a transaction of " + id + " on " + std::to_string(parts.size()) + " data partitions" +
          (offsets ? " and its group" : ""));
     TxnError e = AddPartitions(id, p, tps);
-    if (e != TxnError::kNone) return Fail("AddPartitions: " + std::string(TxnErrorName(e)));
+    if (e != TxnError::kNone) return OpError("AddPartitions: " + std::string(TxnErrorName(e)));
     ModelTxn t;
     t.id = id;
     t.index = next_txn_index_[id]++;
@@ -413,7 +443,7 @@ class Simulation {
     int32_t part = int32_t(rng_.Below(kDataPartitions));
     Note("add data partition " + std::to_string(part) + " to the transaction of " + id);
     TxnError e = AddPartitions(id, p, {{kData, PartitionId(part)}});
-    if (e != TxnError::kNone) return Fail("AddPartitions: " + std::string(TxnErrorName(e)));
+    if (e != TxnError::kNone) return OpError("AddPartitions: " + std::string(TxnErrorName(e)));
     p.partitions.insert(part);
   }
 
@@ -439,14 +469,15 @@ class Simulation {
     auto log = pm_->GetLog(tp);
     if (!log) return Fail("no data log");
     auto r = log->Append(batch);
-    if (!r.ok()) return Fail("transactional append: " + r.status().ToString());
+    if (!r.ok()) return OpError("transactional append: " + r.status().ToString());
     p.next_seq[part] = seq + 1;
     t.batches[value] = false;
     auto done = std::make_shared<std::promise<absl::Status>>();
     auto f = done->get_future();
     log->WaitDurable(r->last_offset, [done](absl::Status s) { done->set_value(s); });
     auto s = Await(f);
-    if (!s || !s->ok()) return Fail("transactional batch not durable");
+    if (!s) return Fail("WaitDurable never answered");
+    if (!s->ok()) return OpError("transactional batch not durable: " + s->ToString());
     t.batches[value] = true;
   }
 
@@ -469,13 +500,14 @@ class Simulation {
     auto done = std::make_shared<std::promise<std::vector<GroupError>>>();
     auto f = done->get_future();
     groups_->CommitTxnOffsets(std::move(req), [done](std::vector<GroupError> e) { done->set_value(std::move(e)); });
-    auto e = Await(f);
-    if (!e || e->size() != 1 || (*e)[0] != GroupError::kNone) {
-      return Fail("TxnOffsetCommit not acknowledged: " +
-                  (e && e->size() == 1 ? std::to_string(int((*e)[0])) : std::string("no answer")));
-    }
+    // Known before the answer: a failed write may still be durable.
     t.offsets[tp] = value;
     txn_offset_owner_[value] = size_t(p.open);
+    auto e = Await(f);
+    if (!e) return Fail("TxnOffsetCommit never answered");
+    if (e->size() != 1 || (*e)[0] != GroupError::kNone) {
+      return OpError("TxnOffsetCommit not acknowledged: " + (e->size() == 1 ? std::to_string(int((*e)[0])) : "?"));
+    }
   }
 
   void EndOp(const std::string& id, ModelProducer& p) {
@@ -502,7 +534,7 @@ class Simulation {
     }
     auto e = Await(f);
     if (!e) return Fail("EndTxn never answered");
-    if (*e != TxnError::kNone) return Fail("EndTxn: " + std::string(TxnErrorName(*e)));
+    if (*e != TxnError::kNone) return OpError("EndTxn: " + std::string(TxnErrorName(*e)));
     txns_model_[index].acked_outcome = commit;
   }
 
@@ -736,6 +768,8 @@ class Simulation {
   std::map<int64_t, size_t> txn_offset_owner_;  // offset value -> txn
   std::map<std::pair<std::string, TopicPartition>, std::vector<SimpleCommit>> simple_;
   int64_t next_value_ = 0;
+  uint64_t eio_at_start_ = 0;
+  bool needs_power_cycle_ = false;
   int step_ = -1;
   std::string last_op_;
   std::string failure_;
