@@ -3,8 +3,9 @@
 // topics created, grown and deleted on the way), random appends across their
 // partitions (idempotent-producer batches too), durability waits, retention
 // and cleaner passes, segment rolls, clean shutdown + reopen and power cut +
-// reopen. After every reopen it checks, for every partition: each
-// acknowledged batch at or above the log start is present byte-for-byte at
+// reopen, and fsync EIO in one log dir (what fails then is not acknowledged;
+// the machine is power-cycled next). After every reopen it checks, for
+// every partition: each acknowledged batch at or above the log start is present byte-for-byte at
 // its offset (compacted topics: the newest acknowledged record of each key,
 // or a newer one of that key, survives; every record present is one that was
 // appended at that offset); offsets strictly increase (contiguous unless
@@ -143,6 +144,17 @@ class Simulation {
     out << "seed " << seed_ << " step " << step_ << " (" << last_op_ << "): " << what;
     failure_ = out.str();
   }
+  // An operation failed: fine after an injected fsync EIO (it is not
+  // acknowledged; the machine is power-cycled before the next step, as a
+  // restart after a disk error does), a failure otherwise.
+  void OpError(const std::string& what) {
+    if (sim_.stats().injected_eio > eio_at_open_) {
+      Note("failed after an injected EIO: " + what);
+      needs_power_cycle_ = true;
+      return;
+    }
+    Fail(what);
+  }
   void Note(const std::string& op) {
     last_op_ = op;
     if (verbose_) std::cout << "step " << step_ << ": " << op << std::endl;
@@ -158,6 +170,10 @@ class Simulation {
 
   bool Reopen(const std::string& why) {
     Note("reopen after " + why);
+    sim_.FailNextDataSyncs(0);
+    sim_.FailNextDirSyncs(0);
+    eio_at_open_ = sim_.stats().injected_eio;
+    needs_power_cycle_ = false;
     PartitionManagerOptions o;
     o.log_dirs = {"/d0", "/d1"};
     o.fs = &fs_;
@@ -195,7 +211,8 @@ class Simulation {
     Note("create topic " + name + " with " + std::to_string(partitions) + " partitions");
     auto r = pm_->CreateTopic(name, partitions, std::move(configs));
     if (!r.ok()) {
-      Fail("create " + name + ": " + r.status().ToString());
+      uncertain_ = Uncertain{Uncertain::kCreate, name, partitions};
+      OpError("create " + name + ": " + r.status().ToString());
       return;
     }
     ModelTopic t;
@@ -208,8 +225,20 @@ class Simulation {
 
   void Step(int i) {
     step_ = i;
+    if (needs_power_cycle_) return Crash("power cycle after an I/O error");
     now_ += int64_t(rng_.Below(300));
     uint64_t r = rng_.Below(100);
+    if (rng_.Chance(0.03)) {
+      // One log dir (or any) goes offline at its next fsync.
+      std::string where = rng_.Chance(0.5) ? "/d0/" : "/d1/";
+      Note("the next fsync under " + where + " fails with EIO");
+      if (rng_.Chance(0.8)) {
+        sim_.FailNextDataSyncs(1, where);
+      } else {
+        sim_.FailNextDirSyncs(1);
+      }
+      return;
+    }
     if (r < 46) {
       Append();
     } else if (r < 50) {
@@ -230,7 +259,7 @@ class Simulation {
           auto log = pm_->GetLog(TopicPartition{name, PartitionId(int32_t(p))});
           if (!log) continue;
           auto n = log->ApplyRetention(now_.load());
-          if (!n.ok()) Fail("retention of " + name + ": " + n.status().ToString());
+          if (!n.ok()) OpError("retention of " + name + ": " + n.status().ToString());
         }
       }
       NoteLogStarts();
@@ -244,7 +273,7 @@ class Simulation {
       Note("clean shutdown");
       absl::Status s = pm_->Shutdown();
       if (!s.ok()) {
-        Fail("shutdown failed: " + s.ToString());
+        OpError("shutdown failed: " + s.ToString());
         return;
       }
       // Shutdown flushed everything: all of it is now acknowledged.
@@ -303,7 +332,10 @@ class Simulation {
     if (!fs_.crashed()) {
       // Finished before the countdown: an ordinary operation.
       fs_.CrashAfter(0);
-      if (!s.ok()) return Fail("admin operation failed without a crash: " + s.ToString());
+      if (!s.ok()) {
+        uncertain_ = u;
+        return OpError("admin operation failed without a crash: " + s.ToString());
+      }
       if (u.kind == Uncertain::kCreate) {
         ModelTopic t;
         t.dynamic = true;
@@ -410,7 +442,7 @@ class Simulation {
     int64_t end_before = log->log_end_offset().value;
     auto result = log->Append(bytes);
     if (!result.ok()) {
-      Fail("append failed: " + result.status().ToString());
+      OpError("append failed: " + result.status().ToString());
       return;
     }
     if (result->duplicate || result->base_offset.value != end_before) {
@@ -447,7 +479,7 @@ class Simulation {
       }
       absl::Status s = f.get();
       if (!s.ok()) {
-        Fail("WaitDurable failed: " + s.ToString());
+        OpError("WaitDurable failed: " + s.ToString());
         return;
       }
       acked->store(true);
@@ -473,7 +505,7 @@ class Simulation {
     std::vector<uint8_t> copy = newest->original;
     auto r = log->Append(copy);
     if (!r.ok()) {
-      Fail("retry failed: " + r.status().ToString());
+      OpError("retry failed: " + r.status().ToString());
       return;
     }
     if (!r->duplicate || r->base_offset.value != newest->base || r->last_offset.value != newest->last) {
@@ -491,7 +523,8 @@ class Simulation {
     Note("delete topic " + name);
     absl::Status s = pm_->DeleteTopic(name);
     if (!s.ok()) {
-      Fail("delete " + name + ": " + s.ToString());
+      uncertain_ = Uncertain{Uncertain::kDelete, name, 0};
+      OpError("delete " + name + ": " + s.ToString());
       return;
     }
     topics_.erase(name);
@@ -510,7 +543,8 @@ class Simulation {
     Note("grow topic " + name + " to " + std::to_string(total) + " partitions");
     absl::Status s = pm_->CreatePartitions(name, total);
     if (!s.ok()) {
-      Fail("create partitions of " + name + ": " + s.ToString());
+      uncertain_ = Uncertain{Uncertain::kGrow, name, total};
+      OpError("create partitions of " + name + ": " + s.ToString());
       return;
     }
     t.partitions.emplace_back();
@@ -525,7 +559,7 @@ class Simulation {
     auto log = pm_->GetLog(TopicPartition{name, PartitionId(partition)});
     if (!log) return;
     absl::Status s = log->Roll();
-    if (!s.ok()) Fail("roll: " + s.ToString());
+    if (!s.ok()) OpError("roll: " + s.ToString());
   }
 
   // After a reopen: topics, then every partition against the model. The
@@ -706,6 +740,8 @@ class Simulation {
     int partitions = 0;  // create: its count; grow: the new total
   };
   std::optional<Uncertain> uncertain_;
+  uint64_t eio_at_open_ = 0;
+  bool needs_power_cycle_ = false;
   int64_t next_pid_ = 1000;
   int next_topic_ = 0;
   int step_ = -1;
