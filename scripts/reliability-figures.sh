@@ -86,26 +86,39 @@ for f in kill9 hostile soak; do
 done
 
 # ---------------------------------------------------------------- power-cut simulation
-# The storage simulation test (executable log_simulation_test, CTest test of
-# the same name) prints `power-cut seeds: N failures: M`. It is run directly:
-# a ctest started inside a ctest run would overwrite the outer run's logs.
+# The simulation tests (executables log_simulation_test,
+# partition_manager_simulation_test and coordinator_simulation_test, CTest
+# tests of the same names) each print `power-cut seeds: N failures: M`; the
+# row sums them. They are run directly: a ctest started inside a ctest run
+# would overwrite the outer run's logs.
 sim_seeds="n/a"; sim_failures="n/a"
-sim_bin="$(find "$build/tests" -type f -name 'log_simulation_test' -perm -u+x 2>/dev/null | head -1)"
-if [ -n "$sim_bin" ]; then
-  note "running the power-cut simulation ($sim_bin)"
-  if ! "$sim_bin" >"$work/sim.log" 2>&1; then
-    note "log simulation FAILED"; tail -30 "$work/sim.log" >&2; status=1
+: >"$work/sim.log"
+sim_found=0
+for sim_name in log_simulation_test partition_manager_simulation_test coordinator_simulation_test; do
+  sim_bin="$(find "$build/tests" -type f -name "$sim_name" -perm -u+x 2>/dev/null | head -1)"
+  if [ -z "$sim_bin" ]; then
+    note "no $sim_name executable under $build/tests: its power-cut figures are missing"
+    continue
   fi
+  sim_found=1
+  note "running the power-cut simulation ($sim_bin)"
+  if ! "$sim_bin" >"$work/sim-$sim_name.log" 2>&1; then
+    note "$sim_name FAILED"; tail -30 "$work/sim-$sim_name.log" >&2; status=1
+  fi
+  if ! grep -qE 'power-cut seeds: [0-9]+ failures: [0-9]+' "$work/sim-$sim_name.log"; then
+    note "$sim_name printed no 'power-cut seeds:' line"; status=1
+  fi
+  cat "$work/sim-$sim_name.log" >>"$work/sim.log"
+done
+if [ "$sim_found" = 1 ]; then
   lines="$(grep -E 'power-cut seeds: [0-9]+ failures: [0-9]+' "$work/sim.log")"
   if [ -n "$lines" ]; then
     sim_seeds="$(sed -nE 's/.*power-cut seeds: ([0-9]+).*/\1/p' <<<"$lines" | awk '{s+=$1} END {print s+0}')"
     sim_failures="$(sed -nE 's/.*failures: ([0-9]+).*/\1/p' <<<"$lines" | awk '{s+=$1} END {print s+0}')"
     [ "$sim_failures" = 0 ] || status=1
-  else
-    note "the simulation printed no 'power-cut seeds:' line"; status=1
   fi
 else
-  note "no log_simulation_test executable under $build/tests: power-cut figures n/a"
+  note "no simulation executables under $build/tests: power-cut figures n/a"
 fi
 
 # ---------------------------------------------------------------- fuzz pass

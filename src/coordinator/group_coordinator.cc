@@ -1450,7 +1450,9 @@ void GroupCoordinator::ExpireOffsets(int64_t now, Deferred& d) {
         ++expired;
       }
     }
-    if (expired == g.offsets.size()) {
+    // A group holding offsets of open transactions is not empty: removing
+    // it would lose them when the transaction's COMMIT marker arrives.
+    if (expired == g.offsets.size() && g.pending_txn_offsets.empty()) {
       records.push_back(GroupTombstone(g.id));
       g.state = GroupState::kDead;
       deleting.push_back(g.id);

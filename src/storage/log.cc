@@ -164,7 +164,9 @@ void Log::AdvanceHighWatermarkLocked(int64_t hw, std::vector<Callback>* ready) {
 }
 
 void Log::GoOfflineLocked(const absl::Status& why, std::vector<Callback>* failed) {
-  if (offline_status_.ok()) {
+  // An I/O error while Close() is under way still counts: Close's own flush
+  // must not find nothing left to sync and declare the lost data synced.
+  if (offline_status_.ok() || (closing_ && !io_failed_)) {
     logger_->error("{}: log going offline: {}", options_.dir, why.ToString());
     offline_status_ = absl::UnavailableError(
         absl::StrCat("log ", options_.dir, " is offline after an I/O error: ", why.message()));
@@ -485,6 +487,7 @@ absl::Status Log::FlushRound(uint64_t* batches_synced) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     flush_requested_ = false;
+    if (closing_ && io_failed_) return offline_status_;
     if (!offline_status_.ok() && !closing_) return absl::OkStatus();
     if (batches_synced) *batches_synced = unsynced_batches_;
     unsynced_batches_ = 0;

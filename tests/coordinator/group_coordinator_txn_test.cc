@@ -147,6 +147,19 @@ TEST_F(GroupTxnTest, ReplayKeepsPendingOffsetsPendingAndAppliesMarkers) {
   EXPECT_EQ(Committed(kT1, true), 30);
 }
 
+TEST_F(GroupTxnTest, GroupWithOnlyPendingTxnOffsetsIsNotExpired) {
+  ASSERT_EQ(TxnCommit({{kT0, 5}}), std::vector<GroupError>{GroupError::kNone});
+  // The retention check runs: the group has no committed offsets yet, but
+  // it holds the transaction's offsets, so it must stay.
+  coordinator_->Tick();
+  EXPECT_EQ(coordinator_->StateOf("g"), GroupState::kEmpty);
+  ASSERT_EQ(Complete(true), absl::OkStatus());
+  EXPECT_EQ(Committed(kT0), 5);
+  // And so after a replay of the log.
+  auto replayed = Replay();
+  EXPECT_EQ(replayed->FetchOffsets("g", std::vector<TopicPartition>{kT0}).offsets.at(0).offset, Offset(5));
+}
+
 TEST_F(GroupTxnTest, MemberAndGenerationAreCheckedWhenGiven) {
   EXPECT_EQ(TxnCommit({{kT0, 1}}, kProducer, "ghost"),
             (std::vector<GroupError>{GroupError::kUnknownMemberId}));

@@ -2,9 +2,14 @@
 // the log offline without acknowledging anything; ENOSPC fails the append,
 // leaves what was written intact and readable, and appends resume once space
 // returns.
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <optional>
+#include <thread>
 #include <vector>
 
+#include "counting_file_system.h"
 #include "gtest/gtest.h"
 #include "keel/storage/log.h"
 #include "spdlog/sinks/null_sink.h"
@@ -111,6 +116,47 @@ TEST_F(LogFaultTest, FsyncEioPagesAreLostButAcknowledgedDataSurvivesPowerCut) {
   ASSERT_GE(all.size(), first->size());
   EXPECT_TRUE(std::equal(first->begin(), first->end(), all.begin()));
   EXPECT_TRUE(AppendBatch(*log, 1, 10).ok());
+}
+
+// A flush round fails with EIO while Close() is already waiting to flush:
+// Close must fail (and write no clean-shutdown marker) instead of finding
+// nothing left to sync and declaring the lost data synced.
+TEST_F(LogFaultTest, FsyncEioOfAFlushRacingCloseFailsTheClose) {
+  storage::testing::CountingFileSystem counting(&fs_);
+  LogOptions o;
+  o.dir = "/data/t-0";
+  o.fs = &counting;
+  o.clock_ms = [this] { return now_; };
+  o.logger = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  auto opened = Log::Open(std::move(o));
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::shared_ptr<Log> log = *opened;
+  ASSERT_TRUE(AppendBatch(*log, 3, 50).ok());
+
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  std::atomic<bool> first{true};
+  counting.before_data_sync = [&] {
+    if (first.exchange(false)) {
+      entered.set_value();
+      released.wait();
+    }
+  };
+  fs_.FailNextDataSyncs(1);
+  absl::Status round;
+  std::thread flusher([&] { round = log->FlushRound(); });
+  entered.get_future().wait();
+  absl::Status closed;
+  std::thread closer([&] { closed = log->Close(); });
+  // Let Close() mark the log closing and queue behind the round (either
+  // order must end with a failed Close).
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  release.set_value();
+  flusher.join();
+  closer.join();
+  EXPECT_FALSE(round.ok());
+  EXPECT_FALSE(closed.ok()) << "Close reported success after the data's fsync failed";
+  EXPECT_FALSE(fs_.Exists("/data/t-0/clean_shutdown").value_or(true));
 }
 
 TEST_F(LogFaultTest, DirectoryFsyncEioOnCheckpointTakesLogOffline) {

@@ -1,0 +1,806 @@
+// Deterministic-seed simulation of the group and transaction coordinators
+// over PartitionCoordinatorLog over a PartitionManager on SimFileSystem
+// (__consumer_offsets, __transaction_state and a data topic), wired and
+// loaded as src/app/broker.cc does at start-up. Random operations: offset
+// commits (simple, and of a consumer group's synced member), InitProducerId, AddPartitions / AddOffsets, transactional
+// produce into the data topic, TxnOffsetCommit, EndTxn commit/abort, with
+// power cuts (sometimes right after an unanswered commit or EndTxn) followed
+// by a reload, and fsync EIO (an operation that fails then is not
+// acknowledged, and the machine is power-cycled). After each reload, once every transaction has ended (the
+// clock is moved past the transaction timeout and the coordinators ticked),
+// it checks:
+//   - a consumer group's synced generation and member survive;
+//   - every acknowledged offset commit is what OffsetFetch returns unless a
+//     later commit replaced it; no offset appears that was never committed;
+//   - every transactional batch in the data partitions is followed by its
+//     producer's marker (the LSO reaches the HW), all batches of one
+//     transaction got the same outcome, and an acknowledged EndTxn's outcome
+//     is that outcome; an acknowledged produce is present;
+//   - a transaction's TxnOffsetCommit offsets are visible iff it committed
+//     (the newest committed transaction's offset wins);
+//   - producer id/epoch of a transactional id never go backwards.
+//
+// The flushers run on their own threads, so a seed replays the same
+// operations but not always the same fsync timing.
+//
+// Env: KEEL_SIM_SECONDS bounds the run (default 20); KEEL_SIM_SEED replays
+// one seed verbosely (KEEL_SIM_LOG=1 adds the storage logs); KEEL_SIM_FIRST_SEED picks the first seed (default 1).
+// Prints one summary line: `power-cut seeds: <N> failures: <M>`.
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "keel/common/coding.h"
+#include "keel/common/record_batch.h"
+#include "keel/common/records.h"
+#include "keel/coordinator/group_coordinator.h"
+#include "keel/coordinator/partition_coordinator_log.h"
+#include "keel/coordinator/partition_txn_marker_writer.h"
+#include "keel/coordinator/txn_coordinator.h"
+#include "keel/partition/partition_manager.h"
+#include "keel/server/producer_id_allocator.h"
+#include "spdlog/sinks/null_sink.h"
+#include "spdlog/sinks/stdout_sinks.h"
+#include "testutil/batch_builder.h"
+#include "testutil/crashable_file_system.h"
+#include "testutil/sim_file_system.h"
+
+namespace keel::coordinator {
+namespace {
+
+constexpr char kData[] = "data";
+constexpr int kDataPartitions = 3;
+constexpr int kOffsetsPartitions = 3;
+constexpr int kTxnPartitions = 2;
+constexpr int32_t kTxnTimeoutMs = 60000;
+const char* const kTxnIds[] = {"tx0", "tx1", "tx2"};
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ULL + 0xABCDEFULL) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }
+  bool Chance(double p) { return double(Next() >> 11) * (1.0 / 9007199254740992.0) < p; }
+
+ private:
+  uint64_t state_;
+};
+
+class SimClock final : public Clock {
+ public:
+  int64_t NowMs() const override { return now.load(); }
+  std::atomic<int64_t> now{1700000000000};
+};
+
+// Waits for a callback's value; nullopt after `seconds`.
+template <typename T>
+std::optional<T> Await(std::future<T>& f, int seconds = 20) {
+  if (f.wait_for(std::chrono::seconds(seconds)) != std::future_status::ready) return std::nullopt;
+  return f.get();
+}
+
+// One transaction of a transactional id, as the model knows it.
+struct ModelTxn {
+  std::string id;
+  int index = 0;  // per transactional id, increasing
+  int64_t producer_id = -1;
+  int16_t epoch = -1;
+  std::optional<bool> acked_outcome;  // EndTxn answered kNone: commit?
+  std::optional<bool> outcome;        // observed after a reload
+  std::map<std::string, bool> batches;  // produced value -> produce acknowledged
+  std::map<TopicPartition, int64_t> offsets;  // acknowledged TxnOffsetCommit
+};
+
+struct ModelProducer {
+  bool inited = false;
+  int64_t producer_id = -1;
+  int16_t epoch = -1;
+  int64_t max_pid = -1;  // highest (pid, epoch) ever seen for the id
+  int16_t max_epoch = -1;
+  int open = -1;  // index into txns_ of the open transaction, -1 if none
+  bool offsets_added = false;
+  std::set<int32_t> partitions;            // data partitions added
+  std::map<int32_t, int32_t> next_seq;     // per data partition
+};
+
+struct SimpleCommit {
+  int64_t value;
+  std::shared_ptr<std::atomic<bool>> acked;
+};
+
+class Simulation {
+ public:
+  Simulation(uint64_t seed, bool verbose)
+      : seed_(seed), verbose_(verbose), rng_(seed), sim_(seed ^ 0xFACEULL), fs_(&sim_) {
+    // Storage logs only with KEEL_SIM_LOG set: they change the timing.
+    logger_ = verbose && std::getenv("KEEL_SIM_LOG") ? std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::stdout_sink_mt>())
+                      : std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::null_sink_mt>());
+  }
+
+  std::string Run() {
+    if (auto s = sim_.CreateDir("/d0"); !s.ok()) return s.ToString();
+    if (auto s = sim_.SyncDir("/"); !s.ok()) return s.ToString();
+    if (!Start("initial start")) return failure_;
+    if (auto r = pm_->CreateTopic(kData, kDataPartitions, {}); !r.ok()) return r.status().ToString();
+    int steps = 100 + int(rng_.Below(150));
+    for (int i = 0; i < steps && failure_.empty(); ++i) Step(i);
+    if (failure_.empty()) CrashAndReload("final power cut");
+    Stop();
+    return failure_;
+  }
+
+  keel::testing::SimFileSystem& sim() { return sim_; }
+
+ private:
+  void Fail(const std::string& what) {
+    if (!failure_.empty()) return;
+    std::ostringstream out;
+    out << "seed " << seed_ << " step " << step_ << " (" << last_op_ << "): " << what;
+    failure_ = out.str();
+  }
+  // An operation failed. Fine after an injected fsync EIO (not
+  // acknowledged; the machine is power-cycled before the next step), a
+  // failure otherwise.
+  void OpError(const std::string& what) {
+    if (sim_.stats().injected_eio > eio_at_start_) {
+      Note("not acknowledged after an injected EIO: " + what);
+      needs_power_cycle_ = true;
+      return;
+    }
+    Fail(what);
+  }
+  void Note(const std::string& op) {
+    last_op_ = op;
+    if (verbose_) std::cout << "step " << step_ << ": " << op << std::endl;
+  }
+
+  // As the broker starts: partitions, producer ids, __consumer_offsets and
+  // the group coordinator, then __transaction_state and the transaction
+  // coordinator, loaded in that order.
+  bool Start(const std::string& why) {
+    Note("start after " + why);
+    sim_.FailNextDataSyncs(0);
+    sim_.FailNextDirSyncs(0);
+    eio_at_start_ = sim_.stats().injected_eio;
+    needs_power_cycle_ = false;
+    partition::PartitionManagerOptions o;
+    o.log_dirs = {"/d0"};
+    o.fs = &fs_;
+    o.clock_ms = [this] { return clock_.NowMs(); };
+    o.retention_check_interval_ms = 3600000;
+    o.cleaner_enable = false;
+    o.logger = logger_;
+    auto pm = partition::PartitionManager::Open(std::move(o));
+    if (!pm.ok()) return Fail("partitions do not open: " + pm.status().ToString()), false;
+    pm_ = std::move(*pm);
+    auto ids = server::ProducerIdAllocator::Open(fs_, "/d0");
+    if (!ids.ok()) return Fail("producer ids: " + ids.status().ToString()), false;
+    ids_ = std::move(*ids);
+    auto offsets_log = PartitionCoordinatorLog::Open(*pm_, kOffsetsPartitions, &clock_);
+    if (!offsets_log.ok()) return Fail("offsets log: " + offsets_log.status().ToString()), false;
+    offsets_log_ = std::move(*offsets_log);
+    GroupCoordinatorConfig gcfg;
+    gcfg.initial_rebalance_delay_ms = 0;
+    groups_ = std::make_unique<GroupCoordinator>(gcfg, offsets_log_.get(), &clock_);
+    if (auto n = offsets_log_->LoadInto(*groups_); !n.ok()) {
+      return Fail("group load: " + n.status().ToString()), false;
+    }
+    auto txn_log = PartitionCoordinatorLog::OpenTopic(*pm_, std::string(kTransactionStateTopic),
+                                                      kTxnPartitions, &clock_, /*create_lazily=*/true);
+    if (!txn_log.ok()) return Fail("txn log: " + txn_log.status().ToString()), false;
+    txn_log_ = std::move(*txn_log);
+    markers_ = std::make_unique<PartitionTxnMarkerWriter>(*pm_, groups_.get(), &clock_);
+    txns_ = std::make_unique<TxnCoordinator>(TxnCoordinatorConfig{}, txn_log_.get(), markers_.get(),
+                                             [this] { return ids_->Next(); }, &clock_);
+    if (auto n = txn_log_->LoadInto(*txns_); !n.ok()) {
+      return Fail("txn load: " + n.status().ToString()), false;
+    }
+    txns_->FinishLoading();
+    return true;
+  }
+
+  // The machine dies: nothing written from now on reaches the disk. The
+  // logs fail their waiters (into the still-living coordinators) before the
+  // coordinators go away, as in the broker's shutdown order.
+  void Stop(bool already_crashed = false) {
+    if (!pm_) return;
+    if (!already_crashed) fs_.Crash();
+    (void)pm_->Shutdown();
+    txns_.reset();
+    markers_.reset();
+    txn_log_.reset();
+    groups_.reset();
+    offsets_log_.reset();
+    pm_.reset();
+    ids_.reset();
+    fs_.Revive();
+  }
+
+  void CrashAndReload(const std::string& why, bool already_crashed = false) {
+    Note(why);
+    Stop(already_crashed);
+    if (!Start(why)) return;
+    VerifyAfterReload();
+  }
+
+  void Step(int i) {
+    step_ = i;
+    if (needs_power_cycle_) return CrashAndReload("power cycle after an I/O error");
+    clock_.now += int64_t(rng_.Below(30));
+    uint64_t r = rng_.Below(100);
+    if (rng_.Chance(0.04)) {
+      // Every partition shares one log dir: an fsync EIO takes all of them
+      // offline until the restart.
+      Note("the next fsync fails with EIO");
+      if (rng_.Chance(0.8)) {
+        sim_.FailNextDataSyncs(1);
+      } else {
+        sim_.FailNextDirSyncs(1);
+      }
+      return;
+    }
+    if (r < 15) {
+      SimpleCommitOp(/*then_crash=*/false);
+    } else if (r < 17) {
+      SimpleCommitOp(/*then_crash=*/true);
+    } else if (r < 92) {
+      TxnOp(kTxnIds[rng_.Below(3)]);
+    } else if (r < 96) {
+      CrashAndReload("power cut");
+    } else {
+      Note("tick");
+      groups_->Tick();
+      txns_->Tick();
+    }
+  }
+
+  // Joins (or rejoins) the one member of consumer group "gc" and syncs;
+  // false if that failed (then the simulation has failed).
+  bool JoinGroupOp() {
+    std::vector<std::string> members = groups_->MembersOf("gc");
+    JoinRequest req;
+    req.group_id = "gc";
+    req.member_id = members.empty() ? "" : members.front();
+    req.protocol_type = "consumer";
+    req.protocols.push_back({"range", Bytes{1, 2, 3}});
+    req.session_timeout_ms = 1000000;
+    req.rebalance_timeout_ms = 60000;
+    req.client_id = "sim";
+    Note("join gc as " + (req.member_id.empty() ? std::string("a new member") : req.member_id));
+    auto joined = std::make_shared<std::promise<JoinResult>>();
+    auto jf = joined->get_future();
+    groups_->Join(std::move(req), [joined](JoinResult r) { joined->set_value(std::move(r)); });
+    for (int i = 0; i < 200 && jf.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready; ++i) {
+      clock_.now += 50;
+      groups_->Tick();
+    }
+    auto j = Await(jf);
+    if (!j || j->error != GroupError::kNone) {
+      if (!j) Fail("JoinGroup never answered");
+      if (j) OpError("JoinGroup: " + std::to_string(int(j->error)));
+      return false;
+    }
+    SyncRequest sync;
+    sync.group_id = "gc";
+    sync.generation = j->generation;
+    sync.member_id = j->member_id;
+    sync.assignments.push_back({j->member_id, Bytes{4, 5}});
+    auto synced = std::make_shared<std::promise<SyncResult>>();
+    auto sf = synced->get_future();
+    groups_->Sync(std::move(sync), [synced](SyncResult r) { synced->set_value(std::move(r)); });
+    auto r = Await(sf);
+    if (!r || r->error != GroupError::kNone) {
+      if (!r) Fail("SyncGroup never answered");
+      if (r) OpError("SyncGroup: " + std::to_string(int(r->error)));
+      return false;
+    }
+    member_ = {j->member_id, j->generation};
+    return true;
+  }
+
+  void SimpleCommitOp(bool then_crash) {
+    bool consumer = rng_.Chance(0.3);
+    if (consumer && !member_ && !JoinGroupOp()) return;
+    std::string group = consumer ? "gc" : "gs" + std::to_string(rng_.Below(3));
+    TopicPartition tp{"in", PartitionId(int32_t(rng_.Below(4)))};
+    int64_t value = ++next_value_;
+    Note("commit " + group + " " + tp.topic + "-" + std::to_string(tp.partition.value) + " = " +
+         std::to_string(value) + (then_crash ? " then power cut" : ""));
+    OffsetCommitRequest req;
+    req.group_id = group;
+    if (consumer) {
+      req.member_id = member_->first;
+      req.generation = member_->second;
+    }
+    req.partitions.push_back({tp, Offset(value), -1, std::nullopt});
+    auto acked = std::make_shared<std::atomic<bool>>(false);
+    simple_[{group, tp}].push_back({value, acked});
+    auto done = std::make_shared<std::promise<std::vector<GroupError>>>();
+    auto f = done->get_future();
+    groups_->CommitOffsets(std::move(req), [done, acked](std::vector<GroupError> e) {
+      if (e.size() == 1 && e[0] == GroupError::kNone) acked->store(true);
+      done->set_value(std::move(e));
+    });
+    if (then_crash) {
+      if (rng_.Chance(0.5)) std::this_thread::sleep_for(std::chrono::microseconds(rng_.Below(3000)));
+      CrashAndReload("power cut after an unanswered commit");
+      return;
+    }
+    auto e = Await(f);
+    if (!e || e->size() != 1 || (*e)[0] != GroupError::kNone) {
+      if (!e) return Fail("offset commit never answered");
+      OpError("offset commit not acknowledged: " + (e->size() == 1 ? std::to_string(int((*e)[0])) : "?"));
+    }
+  }
+
+  static bool After(int64_t pid, int16_t epoch, int64_t max_pid, int16_t max_epoch) {
+    return pid > max_pid || (pid == max_pid && epoch >= max_epoch);
+  }
+
+  void TxnOp(const std::string& id) {
+    ModelProducer& p = producers_[id];
+    if (!p.inited) return InitOp(id, p);
+    if (p.open < 0) return BeginOp(id, p);
+    uint64_t r = rng_.Below(100);
+    if (r < 45) return ProduceOp(id, p);
+    if (r < 65 && p.offsets_added) return TxnOffsetCommitOp(id, p);
+    if (r < 70) return AddMoreOp(id, p);
+    EndOp(id, p);
+  }
+
+  void InitOp(const std::string& id, ModelProducer& p) {
+    Note("init producer id of " + id);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      auto done = std::make_shared<std::promise<InitProducerIdResult>>();
+      auto f = done->get_future();
+      txns_->InitProducerId(id, kTxnTimeoutMs, -1, -1,
+                            [done](InitProducerIdResult r) { done->set_value(r); });
+      auto r = Await(f);
+      if (!r) return Fail("InitProducerId never answered");
+      if (r->error == TxnError::kConcurrentTransactions) {
+        // The previous transaction is still completing (markers).
+        clock_.now += 1100;
+        txns_->Tick();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      }
+      if (r->error != TxnError::kNone) {
+        return OpError("InitProducerId: " + std::string(TxnErrorName(r->error)));
+      }
+      if (!After(r->producer_id, r->producer_epoch, p.max_pid, p.max_epoch) ||
+          (r->producer_id == p.max_pid && r->producer_epoch == p.max_epoch)) {
+        return Fail("InitProducerId of " + id + " went backwards or repeated: " +
+                    std::to_string(r->producer_id) + "/" + std::to_string(r->producer_epoch) +
+                    " after " + std::to_string(p.max_pid) + "/" + std::to_string(p.max_epoch));
+      }
+      p.inited = true;
+      p.producer_id = p.max_pid = r->producer_id;
+      p.epoch = p.max_epoch = r->producer_epoch;
+      p.open = -1;
+      p.next_seq.clear();
+      return;
+    }
+    Fail("InitProducerId kept answering CONCURRENT_TRANSACTIONS");
+  }
+
+  // Retries CONCURRENT_TRANSACTIONS (the previous transaction's Complete*
+  // record is still being written), as clients do.
+  TxnError AddPartitions(const std::string& id, ModelProducer& p, const std::vector<TopicPartition>& tps) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      auto done = std::make_shared<std::promise<TxnError>>();
+      auto f = done->get_future();
+      txns_->AddPartitions(id, p.producer_id, p.epoch, tps, [done](TxnError e) { done->set_value(e); });
+      auto e = Await(f);
+      if (!e) return TxnError::kUnknownServerError;
+      if (*e != TxnError::kConcurrentTransactions) return *e;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return TxnError::kConcurrentTransactions;
+  }
+
+  void BeginOp(const std::string& id, ModelProducer& p) {
+    std::vector<TopicPartition> tps;
+    std::set<int32_t> parts;
+    int n = 1 + int(rng_.Below(2));
+    for (int i = 0; i < n; ++i) parts.insert(int32_t(rng_.Below(kDataPartitions)));
+    for (int32_t part : parts) tps.push_back({kData, PartitionId(part)});
+    bool offsets = rng_.Chance(0.6);
+    if (offsets) {
+      tps.push_back({std::string(kConsumerOffsetsTopic), PartitionId(groups_->PartitionFor("gt-" + id))});
+    }
+    Note("begin a transaction of " + id + " on " + std::to_string(parts.size()) + " data partitions" +
+         (offsets ? " and its group" : ""));
+    TxnError e = AddPartitions(id, p, tps);
+    if (e != TxnError::kNone) return OpError("AddPartitions: " + std::string(TxnErrorName(e)));
+    ModelTxn t;
+    t.id = id;
+    t.index = next_txn_index_[id]++;
+    t.producer_id = p.producer_id;
+    t.epoch = p.epoch;
+    txns_model_.push_back(std::move(t));
+    p.open = int(txns_model_.size()) - 1;
+    p.partitions = parts;
+    p.offsets_added = offsets;
+  }
+
+  void AddMoreOp(const std::string& id, ModelProducer& p) {
+    int32_t part = int32_t(rng_.Below(kDataPartitions));
+    Note("add data partition " + std::to_string(part) + " to the transaction of " + id);
+    TxnError e = AddPartitions(id, p, {{kData, PartitionId(part)}});
+    if (e != TxnError::kNone) return OpError("AddPartitions: " + std::string(TxnErrorName(e)));
+    p.partitions.insert(part);
+  }
+
+  void ProduceOp(const std::string& id, ModelProducer& p) {
+    auto it = p.partitions.begin();
+    std::advance(it, long(rng_.Below(p.partitions.size())));
+    int32_t part = *it;
+    TopicPartition tp{kData, PartitionId(part)};
+    ModelTxn& t = txns_model_[size_t(p.open)];
+    int32_t seq = p.next_seq[part];
+    std::string value = id + "|" + std::to_string(t.index) + "|" + std::to_string(part) + "|" + std::to_string(seq);
+    Note("produce " + value);
+    if (TxnError e = txns_->VerifyPartition(std::nullopt, p.producer_id, p.epoch, tp); e != TxnError::kNone) {
+      return Fail("VerifyPartition of a produce: " + std::string(TxnErrorName(e)));
+    }
+    testutil::BatchOptions o;
+    o.base_timestamp = clock_.NowMs();
+    o.producer_id = p.producer_id;
+    o.producer_epoch = p.epoch;
+    o.base_sequence = seq;
+    o.attributes = batch_attr::kTransactional;
+    auto batch = testutil::BuildBatch({{id, value, {}, 0}}, o);
+    auto log = pm_->GetLog(tp);
+    if (!log) return Fail("no data log");
+    auto r = log->Append(batch);
+    if (!r.ok()) return OpError("transactional append: " + r.status().ToString());
+    p.next_seq[part] = seq + 1;
+    t.batches[value] = false;
+    auto done = std::make_shared<std::promise<absl::Status>>();
+    auto f = done->get_future();
+    log->WaitDurable(r->last_offset, [done](absl::Status s) { done->set_value(s); });
+    auto s = Await(f);
+    if (!s) return Fail("WaitDurable never answered");
+    if (!s->ok()) return OpError("transactional batch not durable: " + s->ToString());
+    t.batches[value] = true;
+  }
+
+  void TxnOffsetCommitOp(const std::string& id, ModelProducer& p) {
+    ModelTxn& t = txns_model_[size_t(p.open)];
+    TopicPartition tp{"src", PartitionId(int32_t(rng_.Below(2)))};
+    int64_t value = ++next_value_;
+    std::string group = "gt-" + id;
+    Note("txn offset commit " + group + " src-" + std::to_string(tp.partition.value) + " = " +
+         std::to_string(value));
+    TopicPartition offsets_tp{std::string(kConsumerOffsetsTopic), PartitionId(groups_->PartitionFor(group))};
+    if (TxnError e = txns_->VerifyPartition(id, p.producer_id, p.epoch, offsets_tp); e != TxnError::kNone) {
+      return Fail("VerifyPartition of a TxnOffsetCommit: " + std::string(TxnErrorName(e)));
+    }
+    TxnOffsetCommitRequest req;
+    req.group_id = group;
+    req.producer_id = p.producer_id;
+    req.producer_epoch = p.epoch;
+    req.partitions.push_back({tp, Offset(value), -1, std::nullopt});
+    auto done = std::make_shared<std::promise<std::vector<GroupError>>>();
+    auto f = done->get_future();
+    groups_->CommitTxnOffsets(std::move(req), [done](std::vector<GroupError> e) { done->set_value(std::move(e)); });
+    // Known before the answer: a failed write may still be durable.
+    t.offsets[tp] = value;
+    txn_offset_owner_[value] = size_t(p.open);
+    auto e = Await(f);
+    if (!e) return Fail("TxnOffsetCommit never answered");
+    if (e->size() != 1 || (*e)[0] != GroupError::kNone) {
+      return OpError("TxnOffsetCommit not acknowledged: " + (e->size() == 1 ? std::to_string(int((*e)[0])) : "?"));
+    }
+  }
+
+  void EndOp(const std::string& id, ModelProducer& p) {
+    bool commit = rng_.Chance(0.6);
+    bool then_crash = rng_.Chance(0.25);
+    size_t index = size_t(p.open);
+    Note(std::string(commit ? "commit" : "abort") + " the transaction of " + id +
+         (then_crash ? " then power cut" : ""));
+    auto acked = std::make_shared<std::atomic<int>>(-1);  // -1 unanswered, 0 ok, 1 error
+    auto done = std::make_shared<std::promise<TxnError>>();
+    auto f = done->get_future();
+    txns_->EndTxn(id, p.producer_id, p.epoch, commit, [done, acked](TxnError e) {
+      acked->store(e == TxnError::kNone ? 0 : 1);
+      done->set_value(e);
+    });
+    p.open = -1;
+    if (then_crash) {
+      if (rng_.Chance(0.5)) std::this_thread::sleep_for(std::chrono::microseconds(rng_.Below(3000)));
+      fs_.Crash();
+      // Whatever was answered before the cut is acknowledged.
+      if (acked->load() == 0) txns_model_[index].acked_outcome = commit;
+      CrashAndReload("power cut after EndTxn", /*already_crashed=*/true);
+      return;
+    }
+    auto e = Await(f);
+    if (!e) return Fail("EndTxn never answered");
+    if (*e != TxnError::kNone) return OpError("EndTxn: " + std::string(TxnErrorName(*e)));
+    txns_model_[index].acked_outcome = commit;
+  }
+
+  // Ends every transaction the crash left open or half-done: the clock
+  // passes the transaction timeout, then ticks until nothing is pending.
+  bool DriveToCompletion() {
+    clock_.now += kTxnTimeoutMs + 1000;
+    for (int round = 0; round < 400; ++round) {
+      txns_->Tick();
+      groups_->Tick();
+      bool pending = false;
+      for (const char* id : kTxnIds) {
+        auto d = txns_->Describe(id);
+        if (!d) continue;
+        if (d->state != TxnState::kEmpty && d->state != TxnState::kCompleteCommit &&
+            d->state != TxnState::kCompleteAbort) {
+          pending = true;
+        }
+      }
+      if (!pending) return true;
+      clock_.now += 1100;  // past the marker retry backoff
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+  }
+
+  void VerifyAfterReload() {
+    if (!failure_.empty()) return;
+    // Producer ids / epochs as loaded.
+    for (const char* id : kTxnIds) {
+      ModelProducer& p = producers_[id];
+      auto d = txns_->Describe(id);
+      if (p.max_pid >= 0) {
+        if (!d) return Fail(std::string("transactional id ") + id + " forgotten");
+        if (!After(d->producer_id, d->producer_epoch, p.max_pid, p.max_epoch)) {
+          return Fail(std::string("producer id/epoch of ") + id + " went back to " +
+                      std::to_string(d->producer_id) + "/" + std::to_string(d->producer_epoch));
+        }
+      }
+    }
+    if (!DriveToCompletion()) return Fail("transactions did not complete after reload");
+    for (const char* id : kTxnIds) {
+      ModelProducer& p = producers_[id];
+      if (auto d = txns_->Describe(id)) {
+        if (!After(d->producer_id, d->producer_epoch, p.max_pid, p.max_epoch)) {
+          return Fail(std::string("producer id/epoch of ") + id + " went backwards while completing");
+        }
+        p.max_pid = d->producer_id;
+        p.max_epoch = d->producer_epoch;
+      }
+      p.inited = false;  // the producer re-initializes after a restart
+      p.open = -1;
+    }
+    VerifyMembership();
+    VerifyDataPartitions();
+    VerifyTxnOffsets();
+    VerifySimpleCommits();
+  }
+
+  // The consumer group's member and generation, once its SyncGroup was
+  // answered, survive the reload (nothing rebalances it in between).
+  void VerifyMembership() {
+    if (!member_) return;
+    auto gen = groups_->GenerationOf("gc");
+    std::vector<std::string> members = groups_->MembersOf("gc");
+    if (!gen || *gen != member_->second || members != std::vector<std::string>{member_->first}) {
+      return Fail("group gc lost its synced generation " + std::to_string(member_->second) + " / member " +
+                  member_->first + " (loaded generation " + (gen ? std::to_string(*gen) : "none") + ", " +
+                  std::to_string(members.size()) + " members)");
+    }
+  }
+
+  // Scans the data partitions: every transactional batch must be closed by
+  // its producer's marker; records each transaction's observed outcome.
+  void VerifyDataPartitions() {
+    std::map<std::string, bool> seen;  // value -> committed
+    for (int part = 0; part < kDataPartitions && failure_.empty(); ++part) {
+      auto log = pm_->GetLog({kData, PartitionId(part)});
+      if (!log) return Fail("data partition missing");
+      int64_t end = log->log_end_offset().value;
+      if (log->last_stable_offset() != log->high_watermark() || log->high_watermark().value != end) {
+        return Fail("data-" + std::to_string(part) + ": LSO " + std::to_string(log->last_stable_offset().value) +
+                    " HW " + std::to_string(log->high_watermark().value) + " end " + std::to_string(end) +
+                    " after every transaction completed");
+      }
+      std::map<int64_t, std::vector<std::string>> open;  // pid -> values awaiting a marker
+      int64_t at = log->log_start_offset().value;
+      while (at < end) {
+        auto read = log->Read(Offset(at), 1 << 20, Offset(end));
+        if (!read.ok() || read->slices.empty()) return Fail("data read failed");
+        auto bytes = storage::ReadBytes(read->slices);
+        if (!bytes.ok()) return Fail("data read bytes failed");
+        std::span<const uint8_t> rest(*bytes);
+        while (!rest.empty()) {
+          auto h = ParseBatchHeader(rest);
+          if (!h.ok() || h->total_size() > rest.size()) return Fail("unparsable data batch");
+          std::span<const uint8_t> batch = rest.first(h->total_size());
+          rest = rest.subspan(h->total_size());
+          at = h->last_offset() + 1;
+          std::vector<std::pair<std::string, std::string>> records;
+          (void)ForEachRecord(batch, [&](const RecordView& r) {
+            auto str = [](const std::optional<std::span<const uint8_t>>& b) {
+              return b ? std::string(reinterpret_cast<const char*>(b->data()), b->size()) : std::string();
+            };
+            records.emplace_back(str(r.key), str(r.value));
+            return absl::OkStatus();
+          });
+          if (h->is_control()) {
+            if (records.size() != 1 || records[0].first.size() < 4) return Fail("malformed marker");
+            bool commit = coding::LoadBE16(reinterpret_cast<const uint8_t*>(records[0].first.data()) + 2) == 1;
+            for (const auto& v : open[h->producer_id]) seen[v] = commit;
+            open.erase(h->producer_id);
+          } else {
+            for (const auto& [k, v] : records) open[h->producer_id].push_back(v);
+          }
+        }
+      }
+      for (const auto& [pid, values] : open) {
+        if (!values.empty()) return Fail("batch " + values.front() + " of producer " + std::to_string(pid) +
+                                         " has no marker after completion");
+      }
+    }
+    for (auto& t : txns_model_) {
+      for (const auto& [value, acked] : t.batches) {
+        auto it = seen.find(value);
+        if (it == seen.end()) {
+          if (acked) return Fail("acknowledged transactional batch " + value + " is missing");
+          continue;
+        }
+        if (!Observe(t, it->second, "its data batch " + value)) return;
+      }
+    }
+  }
+
+  // Records an observed outcome of `t`, failing on a contradiction.
+  bool Observe(ModelTxn& t, bool commit, const std::string& where) {
+    std::string name = t.id + "#" + std::to_string(t.index);
+    if (t.acked_outcome && *t.acked_outcome != commit) {
+      Fail("transaction " + name + " was acknowledged as " + (*t.acked_outcome ? "committed" : "aborted") +
+           " but " + where + " says otherwise");
+      return false;
+    }
+    if (t.outcome && *t.outcome != commit) {
+      Fail("transaction " + name + " ended both ways (" + where + ")");
+      return false;
+    }
+    t.outcome = commit;
+    return true;
+  }
+
+  void VerifyTxnOffsets() {
+    std::map<std::pair<std::string, TopicPartition>, std::vector<size_t>> touched;  // -> txns in order
+    for (size_t i = 0; i < txns_model_.size(); ++i) {
+      for (const auto& [tp, v] : txns_model_[i].offsets) touched[{"gt-" + txns_model_[i].id, tp}].push_back(i);
+    }
+    for (const auto& [key, list] : touched) {
+      const auto& [group, tp] = key;
+      auto fetched = groups_->FetchOffsets(group, std::vector<TopicPartition>{tp});
+      if (fetched.offsets.size() != 1) return Fail("OffsetFetch shape");
+      int64_t v = fetched.offsets[0].offset.value;
+      std::optional<size_t> owner;
+      if (v >= 0) {
+        auto it = txn_offset_owner_.find(v);
+        if (it == txn_offset_owner_.end() || !txns_model_[it->second].offsets.contains(tp) ||
+            txns_model_[it->second].offsets.at(tp) != v) {
+          return Fail(group + ": offset " + std::to_string(v) + " was never committed there");
+        }
+        owner = it->second;
+        if (!Observe(txns_model_[*owner], true, "its visible offset " + std::to_string(v))) return;
+      }
+      for (size_t i : list) {
+        ModelTxn& t = txns_model_[i];
+        bool later = !owner || i > *owner;
+        if (later && t.outcome && *t.outcome) {
+          return Fail(group + ": committed transaction " + t.id + "#" + std::to_string(t.index) +
+                      "'s offset is not visible (fetched " + std::to_string(v) + ")");
+        }
+        if (later && t.acked_outcome && *t.acked_outcome) {
+          return Fail(group + ": acknowledged commit of " + t.id + "#" + std::to_string(t.index) +
+                      " lost its offset (fetched " + std::to_string(v) + ")");
+        }
+      }
+    }
+  }
+
+  void VerifySimpleCommits() {
+    for (auto& [key, history] : simple_) {
+      const auto& [group, tp] = key;
+      auto fetched = groups_->FetchOffsets(group, std::vector<TopicPartition>{tp});
+      if (fetched.offsets.size() != 1) return Fail("OffsetFetch shape");
+      int64_t v = fetched.offsets[0].offset.value;
+      int last_acked = -1;
+      for (int i = 0; i < int(history.size()); ++i) {
+        if (history[size_t(i)].acked->load()) last_acked = i;
+      }
+      int found = -1;
+      for (int i = 0; i < int(history.size()); ++i) {
+        if (history[size_t(i)].value == v) found = i;
+      }
+      std::string where = group + " " + tp.topic + "-" + std::to_string(tp.partition.value);
+      if (v >= 0 && found < 0) return Fail(where + ": offset " + std::to_string(v) + " was never committed");
+      if (found < last_acked) {
+        return Fail(where + ": fetched " + std::to_string(v) + " but " +
+                    std::to_string(history[size_t(last_acked)].value) + " was acknowledged later");
+      }
+      // What was loaded is durable now.
+      std::vector<SimpleCommit> now;
+      if (v >= 0) now.push_back({v, std::make_shared<std::atomic<bool>>(true)});
+      history = std::move(now);
+    }
+  }
+
+  uint64_t seed_;
+  bool verbose_;
+  Rng rng_;
+  keel::testing::SimFileSystem sim_;
+  keel::testing::CrashableFileSystem fs_;
+  std::shared_ptr<spdlog::logger> logger_;
+  SimClock clock_;
+  std::unique_ptr<partition::PartitionManager> pm_;
+  std::unique_ptr<server::ProducerIdAllocator> ids_;
+  std::unique_ptr<PartitionCoordinatorLog> offsets_log_, txn_log_;
+  std::unique_ptr<GroupCoordinator> groups_;
+  std::unique_ptr<PartitionTxnMarkerWriter> markers_;
+  std::unique_ptr<TxnCoordinator> txns_;
+
+  std::optional<std::pair<std::string, int32_t>> member_;  // gc's member id, generation (synced)
+  std::map<std::string, ModelProducer> producers_;
+  std::map<std::string, int> next_txn_index_;
+  std::vector<ModelTxn> txns_model_;
+  std::map<int64_t, size_t> txn_offset_owner_;  // offset value -> txn
+  std::map<std::pair<std::string, TopicPartition>, std::vector<SimpleCommit>> simple_;
+  int64_t next_value_ = 0;
+  uint64_t eio_at_start_ = 0;
+  bool needs_power_cycle_ = false;
+  int step_ = -1;
+  std::string last_op_;
+  std::string failure_;
+};
+
+TEST(CoordinatorSimulationTest, AcknowledgedOffsetsAndTransactionsSurvivePowerCuts) {
+  const char* one = std::getenv("KEEL_SIM_SEED");
+  const char* secs = std::getenv("KEEL_SIM_SECONDS");
+  const char* first = std::getenv("KEEL_SIM_FIRST_SEED");
+  double budget = secs ? std::atof(secs) : 20.0;
+  uint64_t seed = first ? std::strtoull(first, nullptr, 10) : 1;
+  int runs = 0, failures = 0;
+  std::vector<std::string> reports;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(budget);
+  do {
+    uint64_t s = one ? std::strtoull(one, nullptr, 10) : seed++;
+    Simulation sim(s, one != nullptr);
+    std::string failure = sim.Run();
+    runs++;
+    if (!failure.empty()) {
+      failures++;
+      if (reports.size() < 10) reports.push_back(failure);
+    }
+  } while (!one && std::chrono::steady_clock::now() < deadline);
+  for (const auto& r : reports) {
+    std::cout << "FAILED " << r << " (replay: KEEL_SIM_SEED=" << r.substr(5, r.find(' ', 5) - 5) << ")\n";
+  }
+  std::cout << "power-cut seeds: " << runs << " failures: " << failures << std::endl;
+  EXPECT_EQ(failures, 0);
+  EXPECT_GT(runs, 0);
+}
+
+}  // namespace
+}  // namespace keel::coordinator
