@@ -137,6 +137,18 @@ class TxnCoordinator {
   // Whether `e` exists (loaded) and (producer id, epoch) is its current
   // producer: the checks every request of an ongoing producer starts with.
   TxnError CheckProducer(const Entry* e, int64_t producer_id, int16_t producer_epoch) const;
+  // InitProducerId's refusals before any state changes (kNone: go ahead).
+  TxnError CheckInitProducerId(const Entry* e, const std::string& transactional_id,
+                               int32_t timeout_ms, int64_t request_producer_id,
+                               int16_t request_producer_epoch) const;
+  // The producer id and epoch InitProducerId hands out next: `e`'s epoch
+  // bumped, or a fresh id at epoch 0 (new id, or epoch about to overflow).
+  absl::StatusOr<TxnMetadata> NextProducerOf(const Entry* e);
+  // Writes `next` as the id's new Empty state (creating the entry if `e` is
+  // null) and answers `done` once durable.
+  void WriteNewProducer(Entry* e, const std::string& transactional_id, int32_t timeout_ms,
+                        TxnMetadata next, absl::AnyInvocable<void(InitProducerIdResult)> done,
+                        Deferred& d);
   // Writes `next` as the id's new state; applies it and runs `then` once
   // durable (or runs `then` with the error, state unchanged).
   void WriteState(Entry& e, TxnMetadata next, Then then, Deferred& d);
