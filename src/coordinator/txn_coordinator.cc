@@ -25,6 +25,7 @@ struct TxnCoordinator::Entry {
   bool writing = false;      // a state record is in flight
   bool completing = false;   // markers are being written
   int64_t retry_at_ms = 0;   // earliest retry of a failed completion
+  int64_t retry_backoff_ms = 0;  // the last backoff; 0 while nothing failed
   std::vector<absl::AnyInvocable<void(TxnError)>> end_waiters;  // EndTxn answers
 };
 
@@ -233,7 +234,7 @@ void TxnCoordinator::OnMarkersWritten(const std::string& id, int64_t producer_id
       ModuleLogger("txn")->warn("markers of transactional id {} (producer {}) not written: {}; "
                                 "retrying",
                                 id, producer_id, st.ToString());
-      e->retry_at_ms = now + config_.marker_retry_backoff_ms;
+      ScheduleRetry(*e, now);
     } else {
       TxnMetadata next = e->meta;
       next.state = e->meta.state == TxnState::kPrepareCommit ? TxnState::kCompleteCommit
@@ -242,11 +243,49 @@ void TxnCoordinator::OnMarkersWritten(const std::string& id, int64_t producer_id
       next.last_update_ms = now;
       WriteState(*e, std::move(next),
                  [this, id](absl::Status st, Deferred&) {
-                   if (st.ok()) return;
-                   if (Entry* e = Find(id))
-                     e->retry_at_ms = clock_->NowMs() + config_.marker_retry_backoff_ms;
+                   Entry* e = Find(id);
+                   if (!e) return;
+                   if (st.ok()) {
+                     ClearRetry(*e);
+                   } else {
+                     ScheduleRetry(*e, clock_->NowMs());
+                   }
                  },
                  d);
+    }
+  }
+  RunDeferred(d);
+}
+
+void TxnCoordinator::ScheduleRetry(Entry& e, int64_t now) {
+  e.retry_backoff_ms = e.retry_backoff_ms <= 0
+                           ? config_.marker_retry_backoff_ms
+                           : std::min(e.retry_backoff_ms * 2, config_.marker_retry_max_backoff_ms);
+  e.retry_at_ms = now + e.retry_backoff_ms;
+  retrying_.insert(e.meta.transactional_id);
+}
+
+void TxnCoordinator::ClearRetry(Entry& e) {
+  e.retry_backoff_ms = 0;
+  e.retry_at_ms = 0;
+  retrying_.erase(e.meta.transactional_id);
+}
+
+void TxnCoordinator::RetryDueMarkers() {
+  Deferred d;
+  {
+    std::lock_guard lock(mu_);
+    if (!loaded_ || retrying_.empty()) return;
+    const int64_t now = clock_->NowMs();
+    for (auto it = retrying_.begin(); it != retrying_.end();) {
+      Entry* e = Find(*it);
+      if (!e || !IsPrepare(e->meta.state)) {  // completed or superseded meanwhile
+        if (e) e->retry_backoff_ms = 0;
+        it = retrying_.erase(it);
+        continue;
+      }
+      if (!e->writing && !e->completing && now >= e->retry_at_ms) StartCompletion(*e, d);
+      ++it;
     }
   }
   RunDeferred(d);
