@@ -109,7 +109,7 @@ Task<void> Connection::ReadLoop() {
       Close("bad frame size");
       break;
     }
-    auto frame = std::make_shared<std::vector<uint8_t>>(size_t(size));
+    auto frame = std::make_shared<UninitBytes>(size_t(size));  // not zeroed: read fills it
     auto [ec2, n2] = co_await net::async_read(socket_, net::buffer(*frame), use_tuple);
     if (ec2 && draining_) break;
     if (ec2) {
