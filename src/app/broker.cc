@@ -173,6 +173,7 @@ absl::Status Broker::Start() {
     while (!ticker_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return ticker_stop_; })) {
       lock.unlock();
       groups_->Tick();
+      txns_->RetryDueMarkers();  // failed markers: backoff 100 ms doubling to 5 s
       if (std::chrono::steady_clock::now() >= next_txn_tick) {
         txns_->Tick();
         next_txn_tick = std::chrono::steady_clock::now() + txn_interval;

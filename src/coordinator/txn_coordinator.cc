@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "keel/common/logging.h"
+#include "keel/common/status_macros.h"
 #include "keel/coordinator/group_records.h"
 
 namespace keel::coordinator {
@@ -24,6 +25,7 @@ struct TxnCoordinator::Entry {
   bool writing = false;      // a state record is in flight
   bool completing = false;   // markers are being written
   int64_t retry_at_ms = 0;   // earliest retry of a failed completion
+  int64_t retry_backoff_ms = 0;  // the last backoff; 0 while nothing failed
   std::vector<absl::AnyInvocable<void(TxnError)>> end_waiters;  // EndTxn answers
 };
 
@@ -232,7 +234,7 @@ void TxnCoordinator::OnMarkersWritten(const std::string& id, int64_t producer_id
       ModuleLogger("txn")->warn("markers of transactional id {} (producer {}) not written: {}; "
                                 "retrying",
                                 id, producer_id, st.ToString());
-      e->retry_at_ms = now + config_.marker_retry_backoff_ms;
+      ScheduleRetry(*e, now);
     } else {
       TxnMetadata next = e->meta;
       next.state = e->meta.state == TxnState::kPrepareCommit ? TxnState::kCompleteCommit
@@ -241,11 +243,49 @@ void TxnCoordinator::OnMarkersWritten(const std::string& id, int64_t producer_id
       next.last_update_ms = now;
       WriteState(*e, std::move(next),
                  [this, id](absl::Status st, Deferred&) {
-                   if (st.ok()) return;
-                   if (Entry* e = Find(id))
-                     e->retry_at_ms = clock_->NowMs() + config_.marker_retry_backoff_ms;
+                   Entry* e = Find(id);
+                   if (!e) return;
+                   if (st.ok()) {
+                     ClearRetry(*e);
+                   } else {
+                     ScheduleRetry(*e, clock_->NowMs());
+                   }
                  },
                  d);
+    }
+  }
+  RunDeferred(d);
+}
+
+void TxnCoordinator::ScheduleRetry(Entry& e, int64_t now) {
+  e.retry_backoff_ms = e.retry_backoff_ms <= 0
+                           ? config_.marker_retry_backoff_ms
+                           : std::min(e.retry_backoff_ms * 2, config_.marker_retry_max_backoff_ms);
+  e.retry_at_ms = now + e.retry_backoff_ms;
+  retrying_.insert(e.meta.transactional_id);
+}
+
+void TxnCoordinator::ClearRetry(Entry& e) {
+  e.retry_backoff_ms = 0;
+  e.retry_at_ms = 0;
+  retrying_.erase(e.meta.transactional_id);
+}
+
+void TxnCoordinator::RetryDueMarkers() {
+  Deferred d;
+  {
+    std::lock_guard lock(mu_);
+    if (!loaded_ || retrying_.empty()) return;
+    const int64_t now = clock_->NowMs();
+    for (auto it = retrying_.begin(); it != retrying_.end();) {
+      Entry* e = Find(*it);
+      if (!e || !IsPrepare(e->meta.state)) {  // completed or superseded meanwhile
+        if (e) e->retry_backoff_ms = 0;
+        it = retrying_.erase(it);
+        continue;
+      }
+      if (!e->writing && !e->completing && now >= e->retry_at_ms) StartCompletion(*e, d);
+      ++it;
     }
   }
   RunDeferred(d);
@@ -264,29 +304,85 @@ TxnError TxnCoordinator::CheckProducer(const Entry* e, int64_t producer_id,
   return TxnError::kNone;
 }
 
+TxnError TxnCoordinator::CheckInitProducerId(const Entry* e, const std::string& transactional_id,
+                                             int32_t timeout_ms, int64_t request_producer_id,
+                                             int16_t request_producer_epoch) const {
+  if (!loaded_) return TxnError::kCoordinatorLoadInProgress;
+  if (transactional_id.empty()) return TxnError::kInvalidRequest;
+  if (timeout_ms <= 0 || timeout_ms > config_.max_timeout_ms) {
+    return TxnError::kInvalidTransactionTimeout;
+  }
+  if (!e) return TxnError::kNone;
+  if (e->writing || e->completing || IsPrepare(e->meta.state)) {
+    return TxnError::kConcurrentTransactions;
+  }
+  // KIP-360: only the current producer may bump its own epoch.
+  if (request_producer_id >= 0 && request_producer_id != e->meta.producer_id) {
+    return TxnError::kInvalidProducerIdMapping;
+  }
+  if (request_producer_id >= 0 && request_producer_epoch != e->meta.producer_epoch) {
+    return TxnError::kProducerFenced;
+  }
+  return TxnError::kNone;
+}
+
+absl::StatusOr<TxnMetadata> TxnCoordinator::NextProducerOf(const Entry* e) {
+  TxnMetadata next;
+  if (e && e->meta.producer_id >= 0 && e->meta.state != TxnState::kDead &&
+      e->meta.producer_epoch < kMaxEpochBeforeNewId) {
+    next = e->meta;
+    ++next.producer_epoch;
+    return next;
+  }
+  KEEL_ASSIGN_OR_RETURN(next.producer_id, producer_ids_());
+  next.producer_epoch = 0;
+  return next;
+}
+
+void TxnCoordinator::WriteNewProducer(Entry* e, const std::string& transactional_id,
+                                      int32_t timeout_ms, TxnMetadata next,
+                                      absl::AnyInvocable<void(InitProducerIdResult)> done,
+                                      Deferred& d) {
+  next.transactional_id = transactional_id;
+  next.timeout_ms = timeout_ms;
+  next.state = TxnState::kEmpty;
+  next.partitions.clear();
+  next.last_update_ms = clock_->NowMs();
+  next.start_ms = -1;
+  if (!e) {
+    auto& slot = txns_[transactional_id];
+    slot = std::make_unique<Entry>();
+    slot->meta = next;
+    slot->meta.producer_id = -1;  // not durable yet
+    e = slot.get();
+  }
+  const int64_t pid = next.producer_id;
+  const int16_t epoch = next.producer_epoch;
+  WriteState(*e, std::move(next),
+             [done = std::move(done), pid, epoch](absl::Status st, Deferred& d) mutable {
+               InitProducerIdResult r;
+               if (st.ok()) {
+                 r.producer_id = pid;
+                 r.producer_epoch = epoch;
+               } else {
+                 r.error = TxnError::kCoordinatorNotAvailable;
+               }
+               d.Answer(done, r);
+             },
+             d);
+}
+
 void TxnCoordinator::InitProducerId(const std::string& transactional_id, int32_t timeout_ms,
                                     int64_t request_producer_id, int16_t request_producer_epoch,
                                     absl::AnyInvocable<void(InitProducerIdResult)> done) {
   Deferred d;
-  auto reply = [&d, &done](InitProducerIdResult r) { d.Answer(done, r); };
   {
     std::lock_guard lock(mu_);
-    const int64_t now = clock_->NowMs();
     Entry* e = Find(transactional_id);
-    if (!loaded_) {
-      reply({TxnError::kCoordinatorLoadInProgress});
-    } else if (transactional_id.empty()) {
-      reply({TxnError::kInvalidRequest});
-    } else if (timeout_ms <= 0 || timeout_ms > config_.max_timeout_ms) {
-      reply({TxnError::kInvalidTransactionTimeout});
-    } else if (e && (e->writing || e->completing || IsPrepare(e->meta.state))) {
-      reply({TxnError::kConcurrentTransactions});
-    } else if (e && request_producer_id >= 0 &&
-               (request_producer_id != e->meta.producer_id ||
-                request_producer_epoch != e->meta.producer_epoch)) {
-      // KIP-360: only the current producer may bump its own epoch.
-      reply({request_producer_id != e->meta.producer_id ? TxnError::kInvalidProducerIdMapping
-                                                        : TxnError::kProducerFenced});
+    if (TxnError err = CheckInitProducerId(e, transactional_id, timeout_ms, request_producer_id,
+                                           request_producer_epoch);
+        err != TxnError::kNone) {
+      d.Answer(done, InitProducerIdResult{err});
     } else if (e && e->meta.state == TxnState::kOngoing) {
       // A new producer instance: abort the open transaction under a bumped
       // epoch (fencing the old instance); the client retries until done.
@@ -294,52 +390,13 @@ void TxnCoordinator::InitProducerId(const std::string& transactional_id, int32_t
                                 "transaction of epoch {}",
                                 transactional_id, e->meta.producer_epoch);
       FenceAndAbort(*e, d);
-      reply({TxnError::kConcurrentTransactions});
+      d.Answer(done, InitProducerIdResult{TxnError::kConcurrentTransactions});
+    } else if (auto next = NextProducerOf(e); !next.ok()) {
+      ModuleLogger("txn")->error("cannot reserve a producer id: {}", next.status().ToString());
+      d.Answer(done, InitProducerIdResult{TxnError::kCoordinatorNotAvailable});
     } else {
-      TxnMetadata next;
-      if (e && e->meta.producer_id >= 0 && e->meta.state != TxnState::kDead &&
-          e->meta.producer_epoch < kMaxEpochBeforeNewId) {
-        next = e->meta;
-        ++next.producer_epoch;
-      } else {
-        auto id = producer_ids_();
-        if (!id.ok()) {
-          ModuleLogger("txn")->error("cannot reserve a producer id: {}", id.status().ToString());
-          reply({TxnError::kCoordinatorNotAvailable});
-          goto out;
-        }
-        next.producer_id = *id;
-        next.producer_epoch = 0;
-      }
-      next.transactional_id = transactional_id;
-      next.timeout_ms = timeout_ms;
-      next.state = TxnState::kEmpty;
-      next.partitions.clear();
-      next.last_update_ms = now;
-      next.start_ms = -1;
-      if (!e) {
-        auto& slot = txns_[transactional_id];
-        slot = std::make_unique<Entry>();
-        slot->meta = next;
-        slot->meta.producer_id = -1;  // not durable yet
-        e = slot.get();
-      }
-      const int64_t pid = next.producer_id;
-      const int16_t epoch = next.producer_epoch;
-      WriteState(*e, std::move(next),
-                 [done = std::move(done), pid, epoch](absl::Status st, Deferred& d) mutable {
-                   InitProducerIdResult r;
-                   if (st.ok()) {
-                     r.producer_id = pid;
-                     r.producer_epoch = epoch;
-                   } else {
-                     r.error = TxnError::kCoordinatorNotAvailable;
-                   }
-                   d.calls.push_back([done = std::move(done), r]() mutable { done(r); });
-                 },
-                 d);
+      WriteNewProducer(e, transactional_id, timeout_ms, *std::move(next), std::move(done), d);
     }
-  out:;
   }
   RunDeferred(d);
 }

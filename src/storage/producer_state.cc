@@ -169,25 +169,31 @@ void ProducerStateTable::Apply(const BatchHeader& b, int64_t append_ms,
       int64_t first = e.txn_first_offset >= 0 ? e.txn_first_offset : b.base_offset;
       aborted_.push_back({b.producer_id, first, b.base_offset});
     }
-    e.txn_first_offset = -1;
+    SetTxnFirstOffset(b.producer_id, e, -1);
     return;
   }
   if (b.producer_epoch != e.epoch) {
     e.epoch = b.producer_epoch;
     e.batches.clear();
   }
-  if (b.is_transactional() && e.txn_first_offset < 0) e.txn_first_offset = b.base_offset;
+  if (b.is_transactional() && e.txn_first_offset < 0) {
+    SetTxnFirstOffset(b.producer_id, e, b.base_offset);
+  }
   if (b.base_sequence < 0) return;  // not idempotent
   e.batches.push_back({b.base_sequence, LastSequence(b), b.base_offset, b.last_offset()});
   while (e.batches.size() > kMaxCachedBatches) e.batches.pop_front();
 }
 
+void ProducerStateTable::SetTxnFirstOffset(int64_t producer_id, ProducerEntry& e,
+                                           int64_t first_offset) {
+  if (e.txn_first_offset >= 0) open_txns_.erase({e.txn_first_offset, producer_id});
+  e.txn_first_offset = first_offset;
+  if (first_offset >= 0) open_txns_.insert({first_offset, producer_id});
+}
+
 std::optional<int64_t> ProducerStateTable::FirstUnstableOffset() const {
-  std::optional<int64_t> first;
-  for (const auto& [pid, e] : entries_) {
-    if (e.txn_first_offset >= 0 && (!first || e.txn_first_offset < *first)) first = e.txn_first_offset;
-  }
-  return first;
+  if (open_txns_.empty()) return std::nullopt;
+  return open_txns_.begin()->first;
 }
 
 std::vector<AbortedTxn> ProducerStateTable::AbortedTransactions(int64_t from, int64_t to) const {
@@ -312,6 +318,10 @@ absl::StatusOr<int64_t> ProducerStateTable::DecodeSnapshot(std::string_view byte
   if (!r.done()) return bad("trailing bytes");
   entries_ = std::move(entries);
   aborted_ = std::move(aborted);
+  open_txns_.clear();
+  for (const auto& [pid, e] : entries_) {
+    if (e.txn_first_offset >= 0) open_txns_.insert({e.txn_first_offset, pid});
+  }
   return int64_t(offset);
 }
 

@@ -282,6 +282,77 @@ TEST_F(TxnCoordinatorTest, FailedMarkersAreRetriedByTick) {
   EXPECT_EQ(StateOf("t1"), TxnState::kCompleteCommit);
 }
 
+// Steps the clock in 10 ms ticks, calling RetryDueMarkers at each, until the
+// marker writer has been called `calls` times (or `limit_ms` passed);
+// returns the time that took.
+int64_t MsUntilMarkerCall(TxnCoordinator& c, ManualClock& clock, RecordingMarkerWriter& markers,
+                          size_t calls, int64_t limit_ms = 60000) {
+  int64_t waited = 0;
+  while (markers.calls.size() < calls && waited < limit_ms) {
+    clock.Advance(10);
+    waited += 10;
+    c.RetryDueMarkers();
+  }
+  return waited;
+}
+
+TEST_F(TxnCoordinatorTest, FailedMarkersAreRetriedWithExponentialBackoffBeforeTheNextTick) {
+  auto p = Init("t1");
+  ASSERT_EQ(Add("t1", p, {TP("a", 0)}), TxnError::kNone);
+  markers_.fail = absl::UnavailableError("log dir offline");
+  EXPECT_EQ(End("t1", p, true), TxnError::kNone);
+  ASSERT_EQ(markers_.calls.size(), 1u);
+  coordinator_->RetryDueMarkers();  // not yet due
+  EXPECT_EQ(markers_.calls.size(), 1u);
+  // 100, 200, 400, ... ms between tries, capped at 5 s.
+  const std::vector<int64_t> expected = {100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(MsUntilMarkerCall(*coordinator_, clock_, markers_, i + 2), expected[i])
+        << "retry " << i + 1;
+  }
+  EXPECT_EQ(StateOf("t1"), TxnState::kPrepareCommit);
+  markers_.fail = absl::OkStatus();
+  EXPECT_EQ(MsUntilMarkerCall(*coordinator_, clock_, markers_, expected.size() + 2), 5000);
+  EXPECT_EQ(StateOf("t1"), TxnState::kCompleteCommit);
+  // Done: nothing is retried any more.
+  const size_t calls = markers_.calls.size();
+  MsUntilMarkerCall(*coordinator_, clock_, markers_, calls + 1, 20000);
+  EXPECT_EQ(markers_.calls.size(), calls);
+}
+
+TEST_F(TxnCoordinatorTest, BackoffStartsAgainForTheNextFailedTransaction) {
+  auto p = Init("t1");
+  ASSERT_EQ(Add("t1", p, {TP("a", 0)}), TxnError::kNone);
+  markers_.fail = absl::UnavailableError("log dir offline");
+  EXPECT_EQ(End("t1", p, true), TxnError::kNone);
+  EXPECT_EQ(MsUntilMarkerCall(*coordinator_, clock_, markers_, 2), 100);
+  EXPECT_EQ(MsUntilMarkerCall(*coordinator_, clock_, markers_, 3), 200);
+  markers_.fail = absl::OkStatus();
+  EXPECT_EQ(MsUntilMarkerCall(*coordinator_, clock_, markers_, 4), 400);
+  ASSERT_EQ(StateOf("t1"), TxnState::kCompleteCommit);
+
+  ASSERT_EQ(Add("t1", p, {TP("a", 0)}), TxnError::kNone);
+  markers_.fail = absl::UnavailableError("log dir offline");
+  EXPECT_EQ(End("t1", p, false), TxnError::kNone);
+  ASSERT_EQ(markers_.calls.size(), 5u);
+  EXPECT_EQ(MsUntilMarkerCall(*coordinator_, clock_, markers_, 6), 100);
+}
+
+TEST_F(TxnCoordinatorTest, FailedCompleteRecordIsRetriedWithBackoffToo) {
+  auto p = Init("t1");
+  ASSERT_EQ(Add("t1", p, {TP("a", 0)}), TxnError::kNone);
+  markers_.hold = true;
+  End("t1", p, true);
+  ASSERT_EQ(markers_.calls.size(), 1u);
+  markers_.hold = false;
+  log_.FailAppends(absl::UnavailableError("disk"));
+  markers_.ReleaseAll();  // markers written, the Complete* record is not
+  EXPECT_EQ(StateOf("t1"), TxnState::kPrepareCommit);
+  log_.FailAppends(absl::OkStatus());
+  EXPECT_EQ(MsUntilMarkerCall(*coordinator_, clock_, markers_, 2), 100);
+  EXPECT_EQ(StateOf("t1"), TxnState::kCompleteCommit);
+}
+
 TEST_F(TxnCoordinatorTest, VerifyPartitionAcceptsOnlyPartitionsOfTheOpenTransaction) {
   auto p = Init("t1");
   EXPECT_EQ(coordinator_->VerifyPartition(std::nullopt, p.producer_id, p.producer_epoch, TP("a", 0)),

@@ -158,30 +158,15 @@ void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
 // One idempotent producer: keys "p<id>k<k>", values "p<id>:k<k>:s<seq>" with a
 // per-key sequence, produced in a loop with a bounded number outstanding.
 void ProducerLoop(int id, std::string bootstrap, Ledger& ledger, const std::atomic<bool>& stop) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char err[512];
   integration::Settings s = FastReconnect();
-  s["bootstrap.servers"] = bootstrap;
   s["client.id"] = absl::StrCat("kill9-producer-", id);
-  s["enable.idempotence"] = "true";
-  s["acks"] = "all";
-  s["linger.ms"] = "5";
   s["message.timeout.ms"] = "300000";  // outlive every restart: no gaps in a key
-  for (const auto& [k, v] : s) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-      ledger.Fatal(absl::StrCat("producer config ", k, ": ", err));
-      rd_kafka_conf_destroy(conf);
-      return;
-    }
-  }
-  rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  rd_kafka_conf_set_error_cb(conf, OnError);
-  rd_kafka_conf_set_opaque(conf, &ledger);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (rk == nullptr) {
-    ledger.Fatal(absl::StrCat("rd_kafka_new: ", err));
+  auto producer = NewIdempotentProducer(bootstrap, s, OnDelivery, OnError, &ledger);
+  if (!producer.ok()) {
+    ledger.Fatal(producer.status().ToString());
     return;
   }
+  rd_kafka_t* rk = producer->get();
   std::vector<int64_t> seq(kKeysPerProducer, 0);
   int next_key = 0;
   while (!stop.load()) {
@@ -216,7 +201,6 @@ void ProducerLoop(int id, std::string bootstrap, Ledger& ledger, const std::atom
     ledger.Fatal(absl::StrCat("producer ", id, ": ", rd_kafka_outq_len(rk),
                               " records without a delivery report after 60 s"));
   }
-  rd_kafka_destroy(rk);
 }
 
 // A group member that commits synchronously every 100 records (and on a
@@ -429,16 +413,9 @@ TEST(Kill9Test, AcknowledgedRecordsAndCommitsSurviveRepeatedKill9) {
   std::fflush(stdout);
   std::mt19937_64 rng(seed);
 
-  BrokerProcess broker({{"auto.create.topics.enable", "false"},
-                        {"group.initial.rebalance.delay.ms", "0"},
-                        {"offsets.topic.num.partitions", "1"}});
+  BrokerProcess broker(LoadTestBrokerSettings());
   ASSERT_OK(broker.Start());
-  {
-    ASSERT_OK_AND_ASSIGN(auto admin, integration::Admin::Create(broker.bootstrap()));
-    ASSERT_OK_AND_ASSIGN(rd_kafka_resp_err_t err, admin->CreateTopic(kTopic, kPartitions));
-    ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2name(err);
-    ASSERT_OK(integration::WaitForTopic(admin->handle(), kTopic, kPartitions, kVerifyTimeout));
-  }
+  ASSERT_OK(CreateTopics(broker.bootstrap(), {{kTopic, kPartitions}}, kVerifyTimeout));
 
   Ledger ledger;
   std::atomic<bool> stop_producers{false};
@@ -450,18 +427,13 @@ TEST(Kill9Test, AcknowledgedRecordsAndCommitsSurviveRepeatedKill9) {
                            std::cref(stop_producers));
   std::thread consumer(GroupConsumerLoop, broker.bootstrap(), std::ref(ledger),
                        std::cref(stop_consumer), std::ref(consumed));
-  // Joins the client threads on every way out of the test (ASSERTs included).
-  struct Joiner {
-    std::function<void()> fn;
-    ~Joiner() { fn(); }
-  } joiner{[&] {
+  AtScopeExit stop_all([&] {
     stop_producers = true;
     for (auto& t : producers)
       if (t.joinable()) t.join();
     stop_consumer = true;
     if (consumer.joinable()) consumer.join();
-  }};
-  auto stop_all = [&] { joiner.fn(); };
+  });
 
   Verdict total;
   size_t commit_regressions = 0;
@@ -511,7 +483,7 @@ TEST(Kill9Test, AcknowledgedRecordsAndCommitsSurviveRepeatedKill9) {
       << "producers did not resume after the last restart";
   EXPECT_GE(consumed.load(), consumed_after_restarts + 100)
       << "the group consumer did not resume after the last restart";
-  stop_all();
+  stop_all.Run();
 
   // Final check over everything acknowledged, after every producer flushed.
   ASSERT_OK_AND_ASSIGN(Verdict final_v,

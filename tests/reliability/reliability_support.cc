@@ -118,4 +118,58 @@ size_t CountLines(std::string_view text, std::string_view needle) {
   return n;
 }
 
+integration::BrokerSettings LoadTestBrokerSettings(integration::BrokerSettings extra) {
+  integration::BrokerSettings out = {{"auto.create.topics.enable", "false"},
+                                     {"group.initial.rebalance.delay.ms", "0"},
+                                     {"offsets.topic.num.partitions", "1"}};
+  for (auto& [k, v] : extra) out[k] = std::move(v);
+  return out;
+}
+
+absl::Status CreateTopics(const std::string& bootstrap, const std::vector<TopicSpec>& topics,
+                          std::chrono::milliseconds timeout) {
+  auto admin = integration::Admin::Create(bootstrap);
+  if (!admin.ok()) return admin.status();
+  for (const TopicSpec& t : topics) {
+    auto err = (*admin)->CreateTopic(t.name, t.partitions, t.configs);
+    if (!err.ok()) return err.status();
+    if (*err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return absl::InternalError(
+          absl::StrCat("CreateTopics ", t.name, ": ", rd_kafka_err2name(*err)));
+    }
+  }
+  for (const TopicSpec& t : topics) {
+    absl::Status st = integration::WaitForTopic((*admin)->handle(), t.name, t.partitions, timeout);
+    if (!st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<integration::RdKafkaPtr> NewIdempotentProducer(
+    const std::string& bootstrap, const integration::Settings& settings,
+    void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*),
+    void (*on_error)(rd_kafka_t*, int, const char*, void*), void* opaque) {
+  integration::Settings all = {{"enable.idempotence", "true"}, {"acks", "all"},
+                               {"linger.ms", "5"}};
+  for (const auto& [k, v] : settings) all[k] = v;
+  all["bootstrap.servers"] = bootstrap;
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto& [k, v] : all) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(absl::StrCat("producer config ", k, ": ", err));
+    }
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  if (on_error != nullptr) rd_kafka_conf_set_error_cb(conf, on_error);
+  rd_kafka_conf_set_opaque(conf, opaque);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return absl::InternalError(absl::StrCat("rd_kafka_new: ", err));
+  }
+  return integration::RdKafkaPtr(rk);
+}
+
 }  // namespace keel::reliability

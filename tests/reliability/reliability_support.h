@@ -1,6 +1,7 @@
 // Shared helpers of the reliability tests (kill -9, hostile clients, soak):
-// seeds and sizes from the environment, readings of a process from /proc, and
-// the one-line figures each test prints for scripts/reliability-figures.sh.
+// seeds and sizes from the environment, readings of a process from /proc, the
+// one-line figures each test prints for scripts/reliability-figures.sh, and
+// the broker and producer setup the client-load tests share.
 //
 // Promises:
 //  - ReportFigure prints the line on stdout and, when KEEL_FIGURES_DIR is set,
@@ -12,13 +13,22 @@
 // state besides the files written).
 #pragma once
 
+#include <librdkafka/rdkafka.h>
 #include <sys/types.h>
+
+#include <chrono>
+#include <functional>
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "broker_process.h"
+#include "rdkafka_client.h"
 
 namespace keel::reliability {
 
@@ -49,5 +59,46 @@ void ReportFigure(const std::string& name, const std::string& line);
 
 // Number of lines of `text` that contain `needle`.
 size_t CountLines(std::string_view text, std::string_view needle);
+
+// ---- broker and client setup of the load tests (kill -9, soak) ----
+
+struct TopicSpec {
+  std::string name;
+  int partitions = 1;
+  integration::Settings configs;
+};
+
+// Settings of a load test's broker: topics only created explicitly, no
+// initial rebalance delay, one __consumer_offsets partition; `extra` added.
+integration::BrokerSettings LoadTestBrokerSettings(integration::BrokerSettings extra = {});
+
+// Creates every topic of `topics` on the broker at `bootstrap` and waits
+// until its metadata shows all their partitions (at most `timeout` each).
+absl::Status CreateTopics(const std::string& bootstrap, const std::vector<TopicSpec>& topics,
+                          std::chrono::milliseconds timeout);
+
+// An idempotent acks=all producer (linger.ms 5) with `settings` on top,
+// reporting deliveries to `on_delivery` and errors to `on_error` (if not
+// null), both with `opaque`.
+absl::StatusOr<integration::RdKafkaPtr> NewIdempotentProducer(
+    const std::string& bootstrap, const integration::Settings& settings,
+    void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*),
+    void (*on_error)(rd_kafka_t*, int, const char*, void*), void* opaque);
+
+// Runs `fn` when the scope ends: joins a test's client threads on every way
+// out of it, ASSERTs included. Run() runs it early (once).
+class AtScopeExit {
+ public:
+  explicit AtScopeExit(std::function<void()> fn) : fn_(std::move(fn)) {}
+  ~AtScopeExit() { Run(); }
+  AtScopeExit(const AtScopeExit&) = delete;
+  AtScopeExit& operator=(const AtScopeExit&) = delete;
+  void Run() {
+    if (fn_) std::exchange(fn_, nullptr)();
+  }
+
+ private:
+  std::function<void()> fn_;
+};
 
 }  // namespace keel::reliability

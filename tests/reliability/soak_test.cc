@@ -126,24 +126,13 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
 void ProducerLoop(std::string bootstrap, std::string topic, int keys, size_t value_size,
                   Ledger& ledger, const std::atomic<bool>& stop) {
   integration::Settings s = Quiet();
-  s["enable.idempotence"] = "true";
-  s["acks"] = "all";
-  s["linger.ms"] = "5";
   s["client.id"] = absl::StrCat("soak-producer-", topic);
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char err[512];
-  s["bootstrap.servers"] = bootstrap;
-  for (const auto& [k, v] : s) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
-      ledger.Failed(absl::StrCat("config ", k, ": ", err));
-  }
-  rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  rd_kafka_conf_set_opaque(conf, &ledger);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (rk == nullptr) {
-    ledger.Failed(absl::StrCat("rd_kafka_new: ", err));
+  auto producer = NewIdempotentProducer(bootstrap, s, OnDelivery, nullptr, &ledger);
+  if (!producer.ok()) {
+    ledger.Failed(producer.status().ToString());
     return;
   }
+  rd_kafka_t* rk = producer->get();
   int64_t seq = 0;
   const std::string pad(value_size, 'x');
   while (!stop.load()) {
@@ -162,7 +151,6 @@ void ProducerLoop(std::string bootstrap, std::string topic, int keys, size_t val
   rd_kafka_flush(rk, 30000);
   if (rd_kafka_outq_len(rk) > 0)
     ledger.Failed(absl::StrCat(topic, ": ", rd_kafka_outq_len(rk), " records never reported"));
-  rd_kafka_destroy(rk);
 }
 
 // One group member: consumes soak-events until told to leave, auto-commits,
@@ -219,44 +207,28 @@ TEST(SoakTest, ProducersRebalancingGroupRetentionAndCompactionAtOnce) {
               static_cast<long long>(soak_seconds), static_cast<unsigned long long>(seed));
   std::mt19937_64 rng(seed);
 
-  BrokerProcess broker({{"auto.create.topics.enable", "false"},
-                        {"group.initial.rebalance.delay.ms", "0"},
-                        {"offsets.topic.num.partitions", "1"},
-                        {"log.retention.check.interval.ms", "500"},
-                        {"log.cleaner.backoff.ms", "500"}});
+  BrokerProcess broker(LoadTestBrokerSettings({{"log.retention.check.interval.ms", "500"},
+                                               {"log.cleaner.backoff.ms", "500"}}));
   ASSERT_OK(broker.Start());
-  {
-    ASSERT_OK_AND_ASSIGN(auto admin, integration::Admin::Create(broker.bootstrap()));
-    ASSERT_OK_AND_ASSIGN(auto e1, admin->CreateTopic(kEvents, kEventPartitions));
-    ASSERT_EQ(e1, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2name(e1);
-    ASSERT_OK_AND_ASSIGN(auto e2, admin->CreateTopic(kRetention, 2,
-                                                     {{"segment.bytes", "32768"},
-                                                      {"retention.ms", "3000"}}));
-    ASSERT_EQ(e2, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2name(e2);
-    ASSERT_OK_AND_ASSIGN(auto e3, admin->CreateTopic(kCompacted, 1,
-                                                     {{"cleanup.policy", "compact"},
-                                                      {"segment.bytes", "32768"},
-                                                      {"min.cleanable.dirty.ratio", "0.01"}}));
-    ASSERT_EQ(e3, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2name(e3);
-    for (const char* t : {kEvents, kRetention, kCompacted})
-      ASSERT_OK(integration::WaitForTopic(admin->handle(), t, t == kEvents ? kEventPartitions
-                                                 : t == kRetention ? 2 : 1,
-                             seconds(30)));
-  }
+  ASSERT_OK(CreateTopics(broker.bootstrap(),
+                         {{kEvents, kEventPartitions},
+                          {kRetention, 2, {{"segment.bytes", "32768"}, {"retention.ms", "3000"}}},
+                          {kCompacted, 1,
+                           {{"cleanup.policy", "compact"},
+                            {"segment.bytes", "32768"},
+                            {"min.cleanable.dirty.ratio", "0.01"}}}},
+                         seconds(30)));
 
   Ledger ledger;
   std::atomic<bool> stop_producers{false};
   std::vector<std::thread> producers;
   std::vector<std::unique_ptr<Member>> members;
-  struct Joiner {
-    std::function<void()> fn;
-    ~Joiner() { fn(); }
-  } joiner{[&] {
+  AtScopeExit joiner([&] {
     stop_producers = true;
     for (auto& t : producers)
       if (t.joinable()) t.join();
     members.clear();
-  }};
+  });
   producers.emplace_back(ProducerLoop, broker.bootstrap(), kEvents, 1000, 100, std::ref(ledger),
                          std::cref(stop_producers));
   producers.emplace_back(ProducerLoop, broker.bootstrap(), kRetention, 1000, 200,

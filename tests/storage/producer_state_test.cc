@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <limits>
+#include <map>
+#include <random>
 
 #include "keel/storage/format.h"
 #include "storage/log_test_util.h"
@@ -128,6 +130,109 @@ TEST(ProducerStateTest, TransactionsOpenAtTheFirstBatchAndAbortsAreRemembered) {
   EXPECT_EQ(u.aborted(), t.aborted());
   t.PruneAborted(21);
   EXPECT_TRUE(t.aborted().empty());
+}
+
+// The answer FirstUnstableOffset must give: the oldest open transaction of
+// any producer, computed the slow way.
+std::optional<int64_t> SlowFirstUnstableOffset(const ProducerStateTable& t) {
+  std::optional<int64_t> first;
+  for (const auto& [pid, e] : t.entries()) {
+    if (e.txn_first_offset >= 0 && (!first || e.txn_first_offset < *first)) {
+      first = e.txn_first_offset;
+    }
+  }
+  return first;
+}
+
+BatchHeader TxnData(int64_t pid, int16_t epoch, int64_t offset) {
+  BatchHeader h = Idem(pid, epoch, -1, 1, offset);
+  h.attributes = batch_attr::kTransactional;
+  return h;
+}
+
+BatchHeader TxnMarker(int64_t pid, int16_t epoch, int64_t offset) {
+  BatchHeader h = Idem(pid, epoch, -1, 1, offset);
+  h.attributes = batch_attr::kTransactional | batch_attr::kControl;
+  return h;
+}
+
+TEST(ProducerStateTest, FirstUnstableOffsetFollowsBeginCommitAndAbortOfSeveralProducers) {
+  ProducerStateTable t;
+  t.Apply(TxnData(1, 0, 10), 100);
+  t.Apply(TxnData(2, 0, 11), 100);
+  t.Apply(TxnData(3, 0, 12), 100);
+  t.Apply(TxnData(1, 0, 13), 100);  // more of producer 1's open transaction
+  EXPECT_EQ(t.FirstUnstableOffset(), 10);
+  t.Apply(TxnMarker(2, 0, 14), 100, ControlType::kCommit);  // not the oldest
+  EXPECT_EQ(t.FirstUnstableOffset(), 10);
+  t.Apply(TxnMarker(1, 0, 15), 100, ControlType::kAbort);
+  EXPECT_EQ(t.FirstUnstableOffset(), 12);
+  t.Apply(TxnData(1, 0, 16), 100);  // producer 1's next transaction
+  EXPECT_EQ(t.FirstUnstableOffset(), 12);
+  t.Apply(TxnMarker(3, 1, 17), 100, ControlType::kAbort);  // fenced by a newer epoch
+  EXPECT_EQ(t.FirstUnstableOffset(), 16);
+  EXPECT_EQ(t.Expire(1'000'000, 10), 2u);  // 2 and 3; never 1 (open transaction)
+  EXPECT_EQ(t.FirstUnstableOffset(), 16);
+  t.Apply(TxnMarker(1, 0, 18), 100, ControlType::kCommit);
+  EXPECT_EQ(t.FirstUnstableOffset(), std::nullopt);
+  t.Apply(TxnData(4, 0, 19), 100);
+  t.Clear();
+  EXPECT_EQ(t.FirstUnstableOffset(), std::nullopt);
+}
+
+TEST(ProducerStateTest, FirstUnstableOffsetMatchesTheSlowAnswerUnderRandomTraffic) {
+  std::mt19937 rng(20261127);
+  ProducerStateTable t;
+  std::map<int64_t, int16_t> epochs;
+  int64_t offset = 0;
+  for (int step = 0; step < 5000; ++step) {
+    const int64_t pid = int64_t(rng() % 12);
+    int16_t& epoch = epochs[pid];
+    switch (rng() % 8) {
+      case 0: case 1: case 2:
+        t.Apply(TxnData(pid, epoch, offset), step);
+        break;
+      case 3:
+        t.Apply(TxnMarker(pid, epoch, offset), step, ControlType::kCommit);
+        break;
+      case 4:
+        t.Apply(TxnMarker(pid, epoch, offset), step, ControlType::kAbort);
+        break;
+      case 5:
+        t.Apply(TxnMarker(pid, ++epoch, offset), step, ControlType::kAbort);  // fence
+        break;
+      case 6:
+        t.Apply(Idem(pid, epoch, -1, 1, offset), step);  // not transactional
+        break;
+      case 7:
+        if (rng() % 10 == 0) t.Expire(step, 50);
+        if (rng() % 20 == 0) {  // reload from a snapshot into a table with other state
+          ProducerStateTable u;
+          u.Apply(TxnData(99, 0, 0), 0);
+          ASSERT_TRUE(u.DecodeSnapshot(t.EncodeSnapshot(offset)).ok());
+          EXPECT_EQ(u.FirstUnstableOffset(), SlowFirstUnstableOffset(t));
+          t = std::move(u);
+        }
+        break;
+    }
+    ++offset;
+    ASSERT_EQ(t.FirstUnstableOffset(), SlowFirstUnstableOffset(t)) << "step " << step;
+  }
+}
+
+TEST(ProducerStateTest, SnapshotLoadReplacesTheOpenTransactions) {
+  ProducerStateTable source;
+  source.Apply(TxnData(1, 0, 30), 100);
+  source.Apply(TxnData(2, 0, 31), 100);
+  const std::string snapshot = source.EncodeSnapshot(32);
+  ProducerStateTable t;
+  t.Apply(TxnData(9, 0, 5), 100);  // state the snapshot replaces
+  ASSERT_TRUE(t.DecodeSnapshot(snapshot).ok());
+  EXPECT_EQ(t.FirstUnstableOffset(), 30);
+  t.Apply(TxnMarker(1, 0, 32), 100, ControlType::kCommit);
+  EXPECT_EQ(t.FirstUnstableOffset(), 31);
+  EXPECT_FALSE(t.DecodeSnapshot("garbage").ok());  // a bad snapshot changes nothing
+  EXPECT_EQ(t.FirstUnstableOffset(), 31);
 }
 
 class LogProducerStateTest : public ::testing::Test, public testing::LogFixture {
@@ -275,6 +380,54 @@ TEST_F(LogProducerStateTest, TruncationForgetsTruncatedBatches) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_FALSE(again->duplicate);
   EXPECT_EQ(again->base_offset.value, 1);
+}
+
+TEST_F(LogProducerStateTest, TruncationBelowAnOpenTransactionReleasesTheStableOffset) {
+  auto log = *OpenLog();
+  ASSERT_TRUE(Append(*log, KeyedBatch({{"a", "1"}}, now_ms)).ok());  // 0
+  ASSERT_TRUE(Append(*log, TxnBatch(7, 0)).ok());                    // 1
+  ASSERT_TRUE(Append(*log, TxnBatch(8, 0)).ok());                    // 2
+  ASSERT_TRUE(Append(*log, TxnBatch(7, 1)).ok());                    // 3
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(log->last_stable_offset().value, 1);
+  ASSERT_TRUE(log->Truncate(Offset(2)).ok());  // producer 8's transaction is gone
+  ASSERT_TRUE(Append(*log, Marker(7, ControlType::kCommit)).ok());  // 2
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(log->last_stable_offset().value, 3);
+  ASSERT_TRUE(Append(*log, TxnBatch(8, 0)).ok());  // 3: 8's transaction again
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(log->last_stable_offset().value, 3);
+  ASSERT_TRUE(log->Truncate(Offset(3)).ok());
+  EXPECT_EQ(log->last_stable_offset().value, 3);  // nothing open: the high watermark
+}
+
+TEST_F(LogProducerStateTest, OpenTransactionsOfSeveralProducersSurviveReload) {
+  {
+    auto log = *OpenLog();
+    ASSERT_TRUE(Append(*log, TxnBatch(7, 0)).ok());                    // 0
+    ASSERT_TRUE(Append(*log, TxnBatch(8, 0)).ok());                    // 1
+    ASSERT_TRUE(Append(*log, Marker(7, ControlType::kAbort)).ok());    // 2
+    ASSERT_TRUE(Append(*log, TxnBatch(9, 0)).ok());                    // 3
+    ASSERT_TRUE(log->Close().ok());  // clean: from the snapshot
+  }
+  {
+    auto log = *OpenLog();
+    EXPECT_EQ(log->last_stable_offset().value, 1);
+    ASSERT_TRUE(Append(*log, Marker(8, ControlType::kCommit)).ok());   // 4
+    ASSERT_TRUE(log->Flush().ok());
+    EXPECT_EQ(log->last_stable_offset().value, 3);
+    // No Close(): unclean, replayed from the last snapshot.
+  }
+  {
+    auto log = *OpenLog();
+    EXPECT_EQ(log->last_stable_offset().value, 3);
+  }
+  fs::remove(fs::path(dir()) / std::string(kProducerSnapshotFile));  // whole-log rebuild
+  auto log = *OpenLog();
+  EXPECT_EQ(log->last_stable_offset().value, 3);
+  ASSERT_TRUE(Append(*log, Marker(9, ControlType::kAbort)).ok());      // 5
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(log->last_stable_offset().value, 6);
 }
 
 TEST_F(LogProducerStateTest, ExpiredProducersAreForgotten) {

@@ -23,7 +23,11 @@
 // transaction open on a partition the coordinator does not know about.
 //
 // Time: the owner calls Tick() periodically (timeouts, retries of failed
-// marker writes, expiry of idle ids after transactional.id.expiration.ms).
+// marker writes, expiry of idle ids after transactional.id.expiration.ms),
+// and RetryDueMarkers() often (every ~100 ms): it retries the completions
+// whose marker writes failed, with exponential backoff (marker_retry_*), so
+// a transaction does not wait for the next Tick; while a log dir stays
+// offline it tries at most once per marker_retry_max_backoff_ms.
 //
 // Thread-safety: every public method is thread-safe (one mutex). Callbacks
 // (`done`) are never run with the lock held and may run on any thread.
@@ -35,6 +39,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,7 +58,10 @@ namespace keel::coordinator {
 struct TxnCoordinatorConfig {
   int64_t max_timeout_ms = 900000;                      // transaction.max.timeout.ms
   int64_t id_expiration_ms = 7LL * 24 * 3600 * 1000;    // transactional.id.expiration.ms
-  int64_t marker_retry_backoff_ms = 1000;               // retry of failed marker writes
+  // Failed marker writes (or a failed Complete* record) are retried after
+  // this backoff, doubled at every further failure up to the maximum.
+  int64_t marker_retry_backoff_ms = 100;
+  int64_t marker_retry_max_backoff_ms = 5000;
 };
 
 struct InitProducerIdResult {
@@ -122,6 +130,9 @@ class TxnCoordinator {
 
   // ---- time ----
   void Tick();
+  // Retries the completions (markers, then Complete*) whose backoff after a
+  // failure has passed. Cheap when nothing failed.
+  void RetryDueMarkers();
 
   // ---- introspection (tests) ----
   size_t size() const;
@@ -137,6 +148,18 @@ class TxnCoordinator {
   // Whether `e` exists (loaded) and (producer id, epoch) is its current
   // producer: the checks every request of an ongoing producer starts with.
   TxnError CheckProducer(const Entry* e, int64_t producer_id, int16_t producer_epoch) const;
+  // InitProducerId's refusals before any state changes (kNone: go ahead).
+  TxnError CheckInitProducerId(const Entry* e, const std::string& transactional_id,
+                               int32_t timeout_ms, int64_t request_producer_id,
+                               int16_t request_producer_epoch) const;
+  // The producer id and epoch InitProducerId hands out next: `e`'s epoch
+  // bumped, or a fresh id at epoch 0 (new id, or epoch about to overflow).
+  absl::StatusOr<TxnMetadata> NextProducerOf(const Entry* e);
+  // Writes `next` as the id's new Empty state (creating the entry if `e` is
+  // null) and answers `done` once durable.
+  void WriteNewProducer(Entry* e, const std::string& transactional_id, int32_t timeout_ms,
+                        TxnMetadata next, absl::AnyInvocable<void(InitProducerIdResult)> done,
+                        Deferred& d);
   // Writes `next` as the id's new state; applies it and runs `then` once
   // durable (or runs `then` with the error, state unchanged).
   void WriteState(Entry& e, TxnMetadata next, Then then, Deferred& d);
@@ -150,6 +173,10 @@ class TxnCoordinator {
   void StartCompletion(Entry& e, Deferred& d);
   void OnMarkersWritten(const std::string& id, int64_t producer_id, int16_t epoch,
                         absl::Status st);
+  // After a failed completion step of `e`: the next try after the current
+  // backoff (doubled each time, capped); after a success: backoff reset.
+  void ScheduleRetry(Entry& e, int64_t now);
+  void ClearRetry(Entry& e);
   void RunDeferred(Deferred& d);
 
   const TxnCoordinatorConfig config_;
@@ -161,6 +188,7 @@ class TxnCoordinator {
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Entry>, std::less<>> txns_;
   std::map<int64_t, std::string> by_producer_;  // producer id -> transactional id
+  std::set<std::string, std::less<>> retrying_;  // ids with a failed completion step
   bool loaded_ = false;
 };
 

@@ -32,8 +32,10 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -103,7 +105,9 @@ class ProducerStateTable {
   void Apply(const BatchHeader& batch, int64_t append_ms,
              std::optional<ControlType> control = std::nullopt);
   // The first offset of the oldest open transaction; nullopt if none. The
-  // last stable offset (LSO) is min(this, high watermark).
+  // last stable offset (LSO) is min(this, high watermark). O(1): read from
+  // an ordered index of the open transactions, kept by Apply, Clear and
+  // DecodeSnapshot.
   std::optional<int64_t> FirstUnstableOffset() const;
   // Aborted transactions a fetch of [from, to) must report: those with
   // last_offset >= from and first_offset < to, oldest first.
@@ -116,6 +120,7 @@ class ProducerStateTable {
   void Clear() {
     entries_.clear();
     aborted_.clear();
+    open_txns_.clear();
   }
 
   const ProducerEntry* Find(int64_t producer_id) const;
@@ -130,8 +135,13 @@ class ProducerStateTable {
   absl::StatusOr<int64_t> DecodeSnapshot(std::string_view bytes);
 
  private:
+  // Sets `e`'s txn_first_offset (-1: none) and keeps open_txns_ in step.
+  void SetTxnFirstOffset(int64_t producer_id, ProducerEntry& e, int64_t first_offset);
+
   std::map<int64_t, ProducerEntry> entries_;
   std::vector<AbortedTxn> aborted_;  // by marker offset
+  // (txn_first_offset, producer id) of every entry with an open transaction.
+  std::set<std::pair<int64_t, int64_t>> open_txns_;
 };
 
 }  // namespace keel::storage

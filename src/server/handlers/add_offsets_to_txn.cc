@@ -1,8 +1,7 @@
 #include "add_offsets_to_txn.h"
 
-#include "join_group.h"
+#include "await_txn_answer.h"
 #include "keel/coordinator/group_records.h"
-#include "txn_util.h"
 
 namespace keel::server {
 
@@ -21,13 +20,12 @@ Task<Reply<AddOffsetsToTxnHandler::Response>> AddOffsetsToTxnHandler::Handle(Cal
   }
   TopicPartition tp{std::string(coordinator::kConsumerOffsetsTopic),
                     PartitionId(groups->PartitionFor(request.group_id))};
-  std::function<void(absl::AnyInvocable<void(coordinator::TxnError)>)> start =
-      [txns, id = request.transactional_id, pid = request.producer_id.value,
-       epoch = request.producer_epoch.value, tp](auto done) {
-        txns->AddPartitions(id, pid, epoch, {tp}, std::move(done));
-      };
-  auto err = co_await AwaitGroupCallback<coordinator::TxnError>(call.broker.storage_pool, start);
-  resp.error_code = int16_t(TxnWireError(err, call.version() < 2));
+  const TxnCall start = [txns, id = request.transactional_id, pid = request.producer_id.value,
+                        epoch = request.producer_epoch.value, tp](auto done) {
+    txns->AddPartitions(id, pid, epoch, {tp}, std::move(done));
+  };
+  const ErrorCode err = co_await AwaitTxnAnswer(call, start);
+  resp.error_code = int16_t(err);
   co_return Reply<Response>{std::move(resp)};
 }
 

@@ -1,7 +1,6 @@
 #include "add_partitions_to_txn.h"
 
-#include "join_group.h"
-#include "txn_util.h"
+#include "await_txn_answer.h"
 
 namespace keel::server {
 namespace {
@@ -58,13 +57,12 @@ Task<TxnResult> AddOne(Call& call, const std::string& transactional_id, int64_t 
     }
     co_return out;
   }
-  std::function<void(absl::AnyInvocable<void(coordinator::TxnError)>)> start =
-      [txns, transactional_id, producer_id, producer_epoch, wanted](auto done) {
-        txns->AddPartitions(transactional_id, producer_id, producer_epoch, wanted,
-                            std::move(done));
-      };
-  auto err = co_await AwaitGroupCallback<coordinator::TxnError>(call.broker.storage_pool, start);
-  for (auto& [tp, e] : out.partitions) e = TxnWireError(err, old_fencing);
+  const TxnCall start = [txns, transactional_id, producer_id, producer_epoch,
+                         wanted](auto done) {
+    txns->AddPartitions(transactional_id, producer_id, producer_epoch, wanted, std::move(done));
+  };
+  const ErrorCode err = co_await AwaitTxnAnswer(call, start);
+  for (auto& [tp, e] : out.partitions) e = err;
   co_return out;
 }
 

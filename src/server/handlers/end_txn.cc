@@ -1,7 +1,6 @@
 #include "end_txn.h"
 
-#include "join_group.h"
-#include "txn_util.h"
+#include "await_txn_answer.h"
 
 namespace keel::server {
 
@@ -12,13 +11,13 @@ Task<Reply<EndTxnHandler::Response>> EndTxnHandler::Handle(Call& call, Request& 
     resp.error_code = int16_t(ErrorCode::COORDINATOR_NOT_AVAILABLE);
     co_return Reply<Response>{std::move(resp)};
   }
-  std::function<void(absl::AnyInvocable<void(coordinator::TxnError)>)> start =
-      [txns, id = request.transactional_id, pid = request.producer_id.value,
-       epoch = request.producer_epoch.value, commit = request.committed](auto done) {
-        txns->EndTxn(id, pid, epoch, commit, std::move(done));
-      };
-  auto err = co_await AwaitGroupCallback<coordinator::TxnError>(call.broker.storage_pool, start);
-  resp.error_code = int16_t(TxnWireError(err, call.version() < 2));
+  const TxnCall start = [txns, id = request.transactional_id, pid = request.producer_id.value,
+                        epoch = request.producer_epoch.value,
+                        commit = request.committed](auto done) {
+    txns->EndTxn(id, pid, epoch, commit, std::move(done));
+  };
+  const ErrorCode err = co_await AwaitTxnAnswer(call, start);
+  resp.error_code = int16_t(err);
   resp.producer_id = request.producer_id;
   resp.producer_epoch = request.producer_epoch;
   co_return Reply<Response>{std::move(resp)};

@@ -1,5 +1,6 @@
 #include "txn_offset_commit.h"
 
+#include "commit_partitions.h"
 #include "join_group.h"
 #include "keel/coordinator/group_records.h"
 #include "txn_util.h"
@@ -31,36 +32,18 @@ Task<Reply<TxnOffsetCommitHandler::Response>> TxnOffsetCommitHandler::Handle(Cal
   req.generation = request.generation_id;
   req.member_id = request.member_id;
   req.instance_id = request.group_instance_id;
-  for (auto& topic : request.topics) {
-    auto& tout = resp.topics.emplace_back();
-    tout.name = topic.name;
-    auto info = call.broker.partitions.FindTopic(topic.name);
-    for (auto& p : topic.partitions) {
-      auto& pout = tout.partitions.emplace_back();
-      pout.partition_index = p.partition_index;
-      if (all != ErrorCode::NONE) {
-        pout.error_code = int16_t(all);
-      } else if (!info || p.partition_index.value < 0 ||
-                 p.partition_index.value >= info->partitions) {
-        pout.error_code = int16_t(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
-      } else {
-        req.partitions.push_back({TopicPartition{topic.name, p.partition_index},
-                                  p.committed_offset, p.committed_leader_epoch,
-                                  p.committed_metadata});
-      }
-    }
-  }
+  CollectCommitPartitions(call, request.topics, resp.topics, all,
+                          [&req](const std::string& topic, const auto& p) {
+                            req.partitions.push_back({TopicPartition{topic, p.partition_index},
+                                                      p.committed_offset, p.committed_leader_epoch,
+                                                      p.committed_metadata});
+                          });
   if (req.partitions.empty()) co_return Reply<Response>{std::move(resp)};
-  std::vector<int16_t*> slots;
-  for (auto& t : resp.topics)
-    for (auto& p : t.partitions)
-      if (p.error_code == 0) slots.push_back(&p.error_code);
   auto shared = std::make_shared<coordinator::TxnOffsetCommitRequest>(std::move(req));
-  std::function<void(absl::AnyInvocable<void(std::vector<coordinator::GroupError>)>)> start =
-      [groups, shared](auto done) { groups->CommitTxnOffsets(*shared, std::move(done)); };
-  auto errors = co_await AwaitGroupCallback<std::vector<coordinator::GroupError>>(
-      call.broker.storage_pool, start);
-  for (size_t i = 0; i < slots.size() && i < errors.size(); ++i) *slots[i] = WireError(errors[i]);
+  const GroupCommitCall start = [groups, shared](auto done) {
+    groups->CommitTxnOffsets(*shared, std::move(done));
+  };
+  co_await AnswerCommitPartitions(call, resp.topics, start);
   co_return Reply<Response>{std::move(resp)};
 }
 
