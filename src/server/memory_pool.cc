@@ -31,29 +31,35 @@ int64_t RequestMemoryCharge(int16_t api_key, int64_t frame_bytes) {
   }
 }
 
-bool RequestMemoryPool::FitsLocked(int64_t bytes) const {
-  if (capacity_ < 0) return true;
-  // One oversized reservation may run alone; otherwise it would wait forever.
-  return reserved_ == 0 || reserved_ + bytes <= capacity_;
+RequestMemoryPool::RequestMemoryPool(int64_t capacity) : capacity_(capacity) {
+  small_.limit = capacity / 4;
+  large_.limit = capacity;
 }
 
-void RequestMemoryPool::GrantFittingLocked(std::vector<GrantCallback>& granted) {
-  while (!waiters_.empty() && FitsLocked(waiters_.front().bytes)) {
-    reserved_ += waiters_.front().bytes;
-    granted.push_back(std::move(waiters_.front().on_grant));
-    waiters_.pop_front();
+bool RequestMemoryPool::FitsLocked(const Lane& lane, int64_t bytes) const {
+  if (capacity_ < 0) return true;
+  // One oversized reservation may run alone; otherwise it would wait forever.
+  return lane.reserved == 0 || lane.reserved + bytes <= lane.limit;
+}
+
+void RequestMemoryPool::GrantFittingLocked(Lane& lane, std::vector<GrantCallback>& granted) {
+  while (!lane.waiters.empty() && FitsLocked(lane, lane.waiters.front().bytes)) {
+    lane.reserved += lane.waiters.front().bytes;
+    granted.push_back(std::move(lane.waiters.front().on_grant));
+    lane.waiters.pop_front();
   }
 }
 
 bool RequestMemoryPool::Reserve(int64_t bytes, uint64_t* ticket, GrantCallback on_grant) {
   std::lock_guard lock(mu_);
-  if (waiters_.empty() && FitsLocked(bytes)) {
-    reserved_ += bytes;
+  Lane& lane = LaneFor(bytes);
+  if (lane.waiters.empty() && FitsLocked(lane, bytes)) {
+    lane.reserved += bytes;
     return true;
   }
   *ticket = next_ticket_++;
   ++pauses_;
-  waiters_.push_back(Waiter{*ticket, bytes, std::move(on_grant)});
+  lane.waiters.push_back(Waiter{*ticket, bytes, std::move(on_grant)});
   return false;
 }
 
@@ -62,17 +68,20 @@ bool RequestMemoryPool::Cancel(uint64_t ticket) {
   std::vector<GrantCallback> granted;
   {
     std::lock_guard lock(mu_);
-    bool found = false;
-    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
-      if (it->ticket != ticket) continue;
-      dropped = std::move(it->on_grant);
-      waiters_.erase(it);
-      found = true;
-      break;
+    Lane* found = nullptr;
+    for (Lane* lane : {&small_, &large_}) {
+      for (auto it = lane->waiters.begin(); it != lane->waiters.end(); ++it) {
+        if (it->ticket != ticket) continue;
+        dropped = std::move(it->on_grant);
+        lane->waiters.erase(it);
+        found = lane;
+        break;
+      }
+      if (found) break;
     }
     if (!found) return false;
     // The withdrawn request may have been the head others queued behind.
-    GrantFittingLocked(granted);
+    GrantFittingLocked(*found, granted);
   }
   for (auto& g : granted) g();
   return true;
@@ -82,20 +91,21 @@ void RequestMemoryPool::Release(int64_t bytes) {
   std::vector<GrantCallback> granted;
   {
     std::lock_guard lock(mu_);
-    reserved_ -= bytes;
-    GrantFittingLocked(granted);
+    Lane& lane = LaneFor(bytes);
+    lane.reserved -= bytes;
+    GrantFittingLocked(lane, granted);
   }
   for (auto& g : granted) g();
 }
 
 int64_t RequestMemoryPool::reserved() const {
   std::lock_guard lock(mu_);
-  return reserved_;
+  return small_.reserved + large_.reserved;
 }
 
 size_t RequestMemoryPool::waiting() const {
   std::lock_guard lock(mu_);
-  return waiters_.size();
+  return small_.waiters.size() + large_.waiters.size();
 }
 
 uint64_t RequestMemoryPool::pause_count() const {

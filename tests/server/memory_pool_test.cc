@@ -9,71 +9,92 @@
 namespace keel::server {
 namespace {
 
+// Capacity 1600: requests up to 100 bytes are small (lane of 400), others
+// draw on the large lane of 1600.
+constexpr int64_t kCapacity = 1600;
+
 TEST(RequestMemoryPoolTest, ReservesWhileThereIsRoomThenQueues) {
-  RequestMemoryPool pool(100);
+  RequestMemoryPool pool(kCapacity);
   uint64_t ticket = 0;
   bool granted = false;
-  EXPECT_TRUE(pool.Reserve(60, &ticket, [] { FAIL() << "granted at once, no callback"; }));
-  EXPECT_TRUE(pool.Reserve(40, &ticket, [] { FAIL() << "granted at once, no callback"; }));
-  EXPECT_EQ(pool.reserved(), 100);
-  EXPECT_FALSE(pool.Reserve(1, &ticket, [&] { granted = true; }));
+  EXPECT_TRUE(pool.Reserve(1000, &ticket, [] { FAIL() << "granted at once, no callback"; }));
+  EXPECT_TRUE(pool.Reserve(600, &ticket, [] { FAIL() << "granted at once, no callback"; }));
+  EXPECT_EQ(pool.reserved(), 1600);
+  EXPECT_FALSE(pool.Reserve(200, &ticket, [&] { granted = true; }));
   EXPECT_EQ(pool.waiting(), 1u);
   EXPECT_EQ(pool.pause_count(), 1u);
   EXPECT_FALSE(granted);
-  pool.Release(40);
+  pool.Release(600);
   EXPECT_TRUE(granted) << "the release made room: the waiter is granted";
-  EXPECT_EQ(pool.reserved(), 61) << "the grant is charged on the waiter's behalf";
+  EXPECT_EQ(pool.reserved(), 1200) << "the grant is charged on the waiter's behalf";
   EXPECT_EQ(pool.waiting(), 0u);
 }
 
-TEST(RequestMemoryPoolTest, FrameLargerThanThePoolRunsAloneOnly) {
-  RequestMemoryPool pool(100);
+TEST(RequestMemoryPoolTest, SmallRequestsHaveTheirOwnLaneWhileLargeOnesWait) {
+  RequestMemoryPool pool(kCapacity);
   uint64_t ticket = 0;
-  EXPECT_TRUE(pool.Reserve(500, &ticket, [] {})) << "an empty pool takes an oversized request";
-  EXPECT_EQ(pool.reserved(), 500);
+  ASSERT_TRUE(pool.Reserve(5000, &ticket, [] {}));  // oversized, running alone
+  bool large_granted = false;
+  EXPECT_FALSE(pool.Reserve(200, &ticket, [&] { large_granted = true; }));
+  // An ordinary small request is served meanwhile, up to the small lane.
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(pool.Reserve(100, &ticket, [] {})) << i;
   bool small_granted = false;
-  EXPECT_FALSE(pool.Reserve(1, &ticket, [&] { small_granted = true; }));
-  pool.Release(500);
+  EXPECT_FALSE(pool.Reserve(100, &ticket, [&] { small_granted = true; }))
+      << "the small lane is bounded too (capacity/4)";
+  pool.Release(100);
   EXPECT_TRUE(small_granted);
+  EXPECT_FALSE(large_granted);
+  pool.Release(5000);
+  EXPECT_TRUE(large_granted);
+  EXPECT_EQ(pool.reserved(), 400 + 200);
+}
+
+TEST(RequestMemoryPoolTest, FrameLargerThanThePoolRunsAloneOnly) {
+  RequestMemoryPool pool(kCapacity);
+  uint64_t ticket = 0;
+  EXPECT_TRUE(pool.Reserve(5000, &ticket, [] {})) << "an empty pool takes an oversized request";
+  EXPECT_EQ(pool.reserved(), 5000);
+  bool other_granted = false;
+  EXPECT_FALSE(pool.Reserve(200, &ticket, [&] { other_granted = true; }));
+  pool.Release(5000);
+  EXPECT_TRUE(other_granted);
 
   bool big_granted = false;
-  EXPECT_FALSE(pool.Reserve(500, &ticket, [&] { big_granted = true; }))
-      << "an oversized request waits while anything else is reserved";
-  pool.Release(1);
-  EXPECT_TRUE(big_granted) << "and runs once the pool is empty";
-  EXPECT_EQ(pool.reserved(), 500);
+  EXPECT_FALSE(pool.Reserve(5000, &ticket, [&] { big_granted = true; }))
+      << "an oversized request waits while anything else holds the large lane";
+  pool.Release(200);
+  EXPECT_TRUE(big_granted) << "and runs once the lane is empty";
+  EXPECT_EQ(pool.reserved(), 5000);
 }
 
 TEST(RequestMemoryPoolTest, WaitersAreServedInOrderAndNewcomersQueueBehindThem) {
-  RequestMemoryPool pool(100);
+  RequestMemoryPool pool(kCapacity);
   uint64_t ticket = 0;
-  ASSERT_TRUE(pool.Reserve(100, &ticket, [] {}));
+  ASSERT_TRUE(pool.Reserve(1600, &ticket, [] {}));
   std::vector<int> order;
-  EXPECT_FALSE(pool.Reserve(80, &ticket, [&] { order.push_back(1); }));
-  EXPECT_FALSE(pool.Reserve(10, &ticket, [&] { order.push_back(2); }));
-  // Room for 10 but not for the 80 at the head: nobody jumps the queue.
-  pool.Release(10);
+  EXPECT_FALSE(pool.Reserve(1200, &ticket, [&] { order.push_back(1); }));
+  EXPECT_FALSE(pool.Reserve(200, &ticket, [&] { order.push_back(2); }));
+  // Room for 200 but not for the 1200 at the head: nobody jumps the queue.
+  pool.Release(200);
+  ASSERT_TRUE(pool.Reserve(200, &ticket, [] {}) == false);  // newcomer queues too
   EXPECT_TRUE(order.empty());
-  EXPECT_FALSE(pool.Reserve(5, &ticket, [&] { order.push_back(3); }))
-      << "a newcomer queues behind the waiters even when it would fit";
-  pool.Release(90);
-  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
-  EXPECT_EQ(pool.reserved(), 95);
+  pool.Release(1400);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
 }
 
 TEST(RequestMemoryPoolTest, CancelWithdrawsAQueuedRequestAndUnblocksThoseBehind) {
-  RequestMemoryPool pool(100);
+  RequestMemoryPool pool(kCapacity);
   uint64_t ticket = 0;
-  ASSERT_TRUE(pool.Reserve(50, &ticket, [] {}));
-  uint64_t big = 0, small = 0;
-  bool big_granted = false, small_granted = false;
-  EXPECT_FALSE(pool.Reserve(90, &big, [&] { big_granted = true; }));
-  EXPECT_FALSE(pool.Reserve(20, &small, [&] { small_granted = true; }));
+  ASSERT_TRUE(pool.Reserve(800, &ticket, [] {}));
+  uint64_t big = 0, other = 0;
+  bool big_granted = false, other_granted = false;
+  EXPECT_FALSE(pool.Reserve(1500, &big, [&] { big_granted = true; }));
+  EXPECT_FALSE(pool.Reserve(300, &other, [&] { other_granted = true; }));
   EXPECT_TRUE(pool.Cancel(big));
   EXPECT_FALSE(big_granted);
-  EXPECT_TRUE(small_granted) << "the head's withdrawal lets the next one in";
-  EXPECT_EQ(pool.reserved(), 70);
-  EXPECT_FALSE(pool.Cancel(small)) << "already granted: the grantee owns the bytes";
+  EXPECT_TRUE(other_granted) << "the head's withdrawal lets the next one in";
+  EXPECT_EQ(pool.reserved(), 1100);
+  EXPECT_FALSE(pool.Cancel(other)) << "already granted: the grantee owns the bytes";
   EXPECT_FALSE(pool.Cancel(12345));
 }
 
@@ -87,16 +108,16 @@ TEST(RequestMemoryPoolTest, UnboundedPoolNeverWaitsButCountsReservedBytes) {
 }
 
 TEST(RequestMemoryPoolTest, ReservationReturnsItsBytesOnceWhenDestroyedOrMoved) {
-  RequestMemoryPool pool(100);
+  RequestMemoryPool pool(kCapacity);
   uint64_t ticket = 0;
   {
-    ASSERT_TRUE(pool.Reserve(30, &ticket, [] {}));
-    MemoryReservation a(&pool, 30);
+    ASSERT_TRUE(pool.Reserve(300, &ticket, [] {}));
+    MemoryReservation a(&pool, 300);
     MemoryReservation b = std::move(a);
-    EXPECT_EQ(pool.reserved(), 30);
+    EXPECT_EQ(pool.reserved(), 300);
     MemoryReservation c;
     c = std::move(b);
-    EXPECT_EQ(pool.reserved(), 30);
+    EXPECT_EQ(pool.reserved(), 300);
   }
   EXPECT_EQ(pool.reserved(), 0);
 }
@@ -129,7 +150,7 @@ TEST(RequestMemoryPoolTest, ConcurrentReserveAndReleaseNeverExceedTheBound) {
     });
   }
   for (auto& th : threads) th.join();
-  EXPECT_LE(peak.load(), 1000);
+  EXPECT_LE(peak.load(), 1000) << "300-byte requests all draw on the large lane";
   EXPECT_EQ(pool.reserved(), 0);
   EXPECT_EQ(pool.waiting(), 0u);
 }

@@ -6,17 +6,20 @@
 // (or the connection is gone). When the pool lacks room the connection stops
 // reading until enough is released; nothing blocks a thread.
 //
+// Two lanes, so ordinary clients keep being served while huge requests
+// queue: a "small" request (charge <= capacity/16) draws on a lane of
+// capacity/4, every other request on a lane of capacity. Each lane is first
+// come, first served: once someone waits in a lane, newcomers of that lane
+// queue behind it (a large request is not starved by a stream of others).
+//
 // Promises:
-// - reserved() never exceeds capacity(), except for one reservation larger
-//   than the whole pool, granted only while nothing else is reserved (so a
-//   frame allowed by socket.request.max.bytes but above the pool still runs,
-//   alone, instead of waiting forever).
-// - Waiters are served first come, first served: once someone waits, new
-//   reservations queue behind it (a large request is not starved by a stream
-//   of small ones).
+// - reserved() never exceeds capacity() * 5/4, except for one reservation
+//   larger than the whole pool, granted only while nothing else holds the
+//   large lane (so a frame allowed by socket.request.max.bytes but above the
+//   pool still runs, alone, instead of waiting forever).
 // - A queued reservation's callback runs exactly once, after the bytes have
-//   been reserved on its behalf, on the thread calling Release(), outside the
-//   pool's lock; or never, if Cancel() withdrew it first.
+//   been reserved on its behalf, on the thread calling Release() or Cancel(),
+//   outside the pool's lock; or never, if Cancel() withdrew it first.
 // - capacity < 0 means unbounded: every Reserve succeeds at once (reserved()
 //   is still tracked for the gauge).
 // Thread-safety: every method is thread-safe. Ownership: the pool must
@@ -35,7 +38,7 @@ class RequestMemoryPool {
  public:
   using GrantCallback = std::function<void()>;
 
-  explicit RequestMemoryPool(int64_t capacity) : capacity_(capacity) {}
+  explicit RequestMemoryPool(int64_t capacity);
   RequestMemoryPool(const RequestMemoryPool&) = delete;
   RequestMemoryPool& operator=(const RequestMemoryPool&) = delete;
 
@@ -47,8 +50,11 @@ class RequestMemoryPool {
   // reserved and its callback will not run); false if it was already
   // granted (the grantee owns the bytes and must release them).
   bool Cancel(uint64_t ticket);
-  // Returns bytes reserved earlier, and grants queued requests that now fit.
+  // Returns bytes reserved earlier (the same amount Reserve took), and grants
+  // queued requests that now fit.
   void Release(int64_t bytes);
+  // True if a reservation of `bytes` draws on the small lane.
+  bool IsSmall(int64_t bytes) const { return capacity_ >= 0 && bytes * 16 <= capacity_; }
 
   int64_t capacity() const { return capacity_; }
   bool bounded() const { return capacity_ >= 0; }
@@ -64,16 +70,22 @@ class RequestMemoryPool {
     int64_t bytes;
     GrantCallback on_grant;
   };
-  bool FitsLocked(int64_t bytes) const;
-  // Reserves for the queued requests at the head that now fit, in order.
-  void GrantFittingLocked(std::vector<GrantCallback>& granted);
+  struct Lane {
+    int64_t limit = 0;
+    int64_t reserved = 0;
+    std::deque<Waiter> waiters;
+  };
+  Lane& LaneFor(int64_t bytes) { return IsSmall(bytes) ? small_ : large_; }
+  bool FitsLocked(const Lane& lane, int64_t bytes) const;
+  // Reserves for the queued requests at the head of `lane` that now fit.
+  void GrantFittingLocked(Lane& lane, std::vector<GrantCallback>& granted);
 
   const int64_t capacity_;
   mutable std::mutex mu_;
-  int64_t reserved_ = 0;
+  Lane small_;
+  Lane large_;
   uint64_t next_ticket_ = 1;
   uint64_t pauses_ = 0;
-  std::deque<Waiter> waiters_;
 };
 
 // What a request frame of `frame_bytes` for `api_key` is charged: the frame
