@@ -1,7 +1,7 @@
 // keel-rawdisk: the disk's durable-write ceiling in a given directory, the
 // figures Keel's durable produce path is compared with.
 //
-//   keel-rawdisk --dir DIR [--mib N] [--appends N] [--json]
+//   keel-rawdisk --dir DIR [--mib N] [--appends N] [--paced-rate R --paced-seconds S] [--json]
 //
 // 1. Sequential: write() + fdatasync() of 256 KiB and of 1 MiB chunks to a
 //    fresh file, N MiB each (default 256): MB/s (1 MB = 10^6 bytes).
@@ -10,6 +10,12 @@
 // 3. The same 4 KiB write+fdatasync into a preallocated file: fallocate() the
 //    whole size, fill it with zeros and fdatasync once, then overwrite it in
 //    4 KiB steps (no size or extent change per fdatasync).
+// 4. With --paced-seconds S > 0: 4 KiB append+fdatasync started at a fixed R
+//    per second (default 1000) for S seconds, as Keel's latency scenario
+//    produces. A run of a few thousand back-to-back appends lasts a fraction
+//    of a second and never meets the file system's periodic work (ext4's
+//    journal commit every 5 s); a paced run as long as the broker's latency
+//    run does, so its p99 is the fair floor for the broker's p99.
 // Files are created under DIR and removed at the end. Exit status 1 on an I/O
 // error.
 #include <fcntl.h>
@@ -100,11 +106,42 @@ bool Appends(const std::string& path, int count, bool prealloc, LatencySamples* 
   return ok;
 }
 
+// 4 KiB append+fdatasync at `rate` per second for `seconds` (a fixed
+// schedule: a late append does not shift the ones after it).
+bool Paced(const std::string& path, int rate, double seconds, LatencySamples* out) {
+  constexpr size_t kBlock = 4096;
+  std::vector<char> buf(kBlock, 'k');
+  int fd = OpenFresh(path);
+  if (fd < 0) return false;
+  const int64_t interval = 1000000000 / std::max(1, rate);
+  const int64_t count = int64_t(seconds * rate);
+  out->Reserve(size_t(count));
+  bool ok = true;
+  const int64_t start = NowNs();
+  for (int64_t i = 0; ok && i < count; ++i) {
+    int64_t due = start + i * interval;
+    int64_t now = NowNs();
+    if (now < due) {
+      timespec ts{time_t((due - now) / 1000000000), long((due - now) % 1000000000)};
+      ::nanosleep(&ts, nullptr);
+    }
+    int64_t t0 = NowNs();
+    ok = WriteAll(fd, buf.data(), kBlock) && ::fdatasync(fd) == 0;
+    out->Add(NowNs() - t0);
+  }
+  ::close(fd);
+  ::unlink(path.c_str());
+  out->Finish();
+  return ok;
+}
+
 int Main(int argc, char** argv) {
   std::string dir;
   long mib = 256;
   int appends = 2000;
   bool json = false;
+  int paced_rate = 1000;
+  double paced_seconds = 0;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--dir" && i + 1 < argc) {
@@ -113,15 +150,21 @@ int Main(int argc, char** argv) {
       mib = std::atol(argv[++i]);
     } else if (a == "--appends" && i + 1 < argc) {
       appends = std::atoi(argv[++i]);
+    } else if (a == "--paced-rate" && i + 1 < argc) {
+      paced_rate = std::atoi(argv[++i]);
+    } else if (a == "--paced-seconds" && i + 1 < argc) {
+      paced_seconds = std::atof(argv[++i]);
     } else if (a == "--json") {
       json = true;
     } else {
-      std::fprintf(stderr, "usage: keel-rawdisk --dir DIR [--mib N] [--appends N] [--json]\n");
+      std::fprintf(stderr, "usage: keel-rawdisk --dir DIR [--mib N] [--appends N] "
+                           "[--paced-rate R --paced-seconds S] [--json]\n");
       return 2;
     }
   }
-  if (dir.empty() || mib <= 0 || appends <= 0) {
-    std::fprintf(stderr, "usage: keel-rawdisk --dir DIR [--mib N] [--appends N] [--json]\n");
+  if (dir.empty() || mib <= 0 || appends <= 0 || paced_rate <= 0 || paced_seconds < 0) {
+    std::fprintf(stderr, "usage: keel-rawdisk --dir DIR [--mib N] [--appends N] "
+                           "[--paced-rate R --paced-seconds S] [--json]\n");
     return 2;
   }
   std::string path = dir + "/keel-rawdisk." + std::to_string(::getpid());
@@ -130,6 +173,8 @@ int Main(int argc, char** argv) {
   LatencySamples plain, pre;
   bool ok = Sequential(path, 256 << 10, total, &seq256) && Sequential(path, 1 << 20, total, &seq1m) &&
             Appends(path, appends, false, &plain) && Appends(path, appends, true, &pre);
+  LatencySamples paced;
+  if (ok && paced_seconds > 0) ok = Paced(path, paced_rate, paced_seconds, &paced);
   if (!ok) {
     std::fprintf(stderr, "keel-rawdisk: I/O error in %s: %s\n", dir.c_str(), std::strerror(errno));
     ::unlink(path.c_str());
@@ -140,10 +185,17 @@ int Main(int argc, char** argv) {
     std::printf("{\"dir\": \"%s\", \"mib\": %ld, \"appends\": %d, "
                 "\"seq_256k_fdatasync_mb_s\": %.1f, \"seq_1m_fdatasync_mb_s\": %.1f, "
                 "\"append_4k_fdatasync_us\": {\"p50\": %.1f, \"p99\": %.1f, \"max\": %.1f}, "
-                "\"append_4k_fdatasync_prealloc_us\": {\"p50\": %.1f, \"p99\": %.1f, \"max\": %.1f}}\n",
+                "\"append_4k_fdatasync_prealloc_us\": {\"p50\": %.1f, \"p99\": %.1f, \"max\": %.1f}",
                 dir.c_str(), mib, appends, seq256, seq1m, us(plain.Percentile(50)),
                 us(plain.Percentile(99)), us(plain.Max()), us(pre.Percentile(50)),
                 us(pre.Percentile(99)), us(pre.Max()));
+    if (paced_seconds > 0) {
+      std::printf(", \"append_4k_fdatasync_paced_us\": {\"rate\": %d, \"seconds\": %.1f, "
+                  "\"p50\": %.1f, \"p99\": %.1f, \"max\": %.1f}",
+                  paced_rate, paced_seconds, us(paced.Percentile(50)), us(paced.Percentile(99)),
+                  us(paced.Max()));
+    }
+    std::printf("}\n");
   } else {
     std::printf("sequential write+fdatasync 256 KiB: %.1f MB/s\n", seq256);
     std::printf("sequential write+fdatasync 1 MiB:   %.1f MB/s\n", seq1m);
@@ -151,6 +203,11 @@ int Main(int argc, char** argv) {
                 us(plain.Percentile(50)), us(plain.Percentile(99)), us(plain.Max()));
     std::printf("4 KiB preallocated+fdatasync (us):  p50 %.1f  p99 %.1f  max %.1f\n",
                 us(pre.Percentile(50)), us(pre.Percentile(99)), us(pre.Max()));
+    if (paced_seconds > 0) {
+      std::printf("4 KiB append+fdatasync at %d/s for %.0f s (us): p50 %.1f  p99 %.1f  max %.1f\n",
+                  paced_rate, paced_seconds, us(paced.Percentile(50)), us(paced.Percentile(99)),
+                  us(paced.Max()));
+    }
   }
   return 0;
 }

@@ -97,6 +97,7 @@ absl::Status Broker::Start() {
   popts.cleaner_backoff_ms = config_.log_cleaner_backoff_ms;
   popts.cleaner_dedupe_buffer_bytes = size_t(config_.log_cleaner_dedupe_buffer_size);
   popts.flush_observer = &flush_metrics_;
+  popts.flush_threads = config_.log_flush_threads;
   KEEL_ASSIGN_OR_RETURN(partitions_, partition::PartitionManager::Open(popts));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

@@ -1,6 +1,7 @@
 // keel: the broker executable. Parses the command line and config, starts
 // the broker, and runs until SIGINT/SIGTERM (a second signal exits at once;
 // recovery then does its job on the next start).
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -37,9 +38,22 @@ bool WriteReadyFile(const std::string& path, const std::vector<keel::config::Lis
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// Request frames and fetch buffers are typically 64 KiB to a few MiB. By
+// default glibc serves such blocks with mmap and returns them with munmap on
+// free, so every request pays page faults and kernel zeroing of fresh pages
+// (a fifth of the broker's CPU on a 1 KiB-record produce or consume run).
+// Serve them from the heap instead and keep up to 64 MiB of freed memory for
+// reuse rather than trimming it at once. Process-wide allocator tuning, set
+// once before any thread starts.
+void TuneAllocator() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  TuneAllocator();
   auto cl = keel::app::ParseCommandLine(argc, argv);
   if (!cl.ok()) return Fail(cl.status().ToString() + "\n" + keel::app::Usage());
   if (cl->help) {

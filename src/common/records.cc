@@ -241,6 +241,11 @@ absl::Status ForEachRecord(std::span<const uint8_t> batch,
 
 absl::Status ValidateRecords(std::span<const uint8_t> batch, size_t max_decompressed) {
   KEEL_ASSIGN_OR_RETURN(const BatchHeader h, ValidateBatch(batch));
+  return ValidateRecordsOfValidBatch(batch, h, max_decompressed);
+}
+
+absl::Status ValidateRecordsOfValidBatch(std::span<const uint8_t> batch, const BatchHeader& h,
+                                         size_t max_decompressed) {
   if (h.records_count == 0) return absl::DataLossError("producer batch has no records");
   const bool create_time = !h.log_append_time();
   int32_t index = 0;

@@ -138,6 +138,10 @@ const std::vector<KeyDef>& KeyTable() {
         IntField(&BrokerConfig::num_network_threads, 0, 256));
     add("num.io.threads", "2", "Threads doing storage reads and appends.",
         IntField(&BrokerConfig::num_io_threads, 1, 256));
+    add("log.flush.threads", "4",
+        "Threads running group-commit fsyncs; several let the fsyncs of different partitions "
+        "overlap.",
+        IntField(&BrokerConfig::log_flush_threads, 1, 64));
     add("socket.request.max.bytes", "104857600",
         "Largest request frame accepted; bigger frames close the connection.",
         IntField(&BrokerConfig::socket_request_max_bytes, 1024, std::numeric_limits<int32_t>::max()));

@@ -2,7 +2,10 @@
 #include "keel/partition/partition_manager.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "fmt/format.h"
@@ -25,7 +28,8 @@ PartitionManager::PartitionManager(PartitionManagerOptions options) : options_(s
           .count();
     };
   }
-  flusher_ = std::make_shared<storage::Flusher>(logger_, options_.flush_observer);
+  flusher_ = std::make_shared<storage::Flusher>(logger_, options_.flush_observer,
+                                                options_.flush_threads);
 }
 
 PartitionManager::~PartitionManager() {
@@ -444,14 +448,27 @@ absl::Status PartitionManager::Shutdown() {
     std::shared_lock<std::shared_mutex> lock(mu_);
     for (const auto& [name, state] : topics_) logs.insert(logs.end(), state.logs.begin(), state.logs.end());
   }
+  // Each Close is a chain of fsyncs (data, index, snapshot, checkpoint,
+  // marker); closing logs side by side lets the file system join them into
+  // fewer journal commits instead of paying each one in turn.
   absl::Status first;
-  for (const auto& log : logs) {
-    absl::Status s = log->Close();
-    if (!s.ok()) {
-      logger_->error("closing {}: {}", log->dir(), s.ToString());
-      if (first.ok()) first = s;
+  std::mutex first_mu;
+  std::atomic<size_t> next{0};
+  auto close_some = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < logs.size();) {
+      absl::Status s = logs[i]->Close();
+      if (!s.ok()) {
+        logger_->error("closing {}: {}", logs[i]->dir(), s.ToString());
+        std::lock_guard<std::mutex> lock(first_mu);
+        if (first.ok()) first = s;
+      }
     }
-  }
+  };
+  std::vector<std::thread> closers;
+  size_t helpers = std::min(logs.size(), size_t(std::max(1, options_.flush_threads))) - (logs.empty() ? 0 : 1);
+  for (size_t i = 0; i < helpers; ++i) closers.emplace_back(close_some);
+  close_some();
+  for (auto& t : closers) t.join();
   flusher_->Stop();
   logger_->info("partition manager shut down");
   return first;

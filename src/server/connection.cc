@@ -131,7 +131,7 @@ Task<void> Connection::ReadLoop() {
       memory = MemoryReservation(options_.memory_pool, charge);
       if (closed_) break;  // releases what was just granted
     }
-    auto frame = std::make_shared<std::vector<uint8_t>>(size_t(size));
+    auto frame = std::make_shared<UninitBytes>(size_t(size));  // not zeroed: read fills it
     (*frame)[0] = key_buf[0];
     (*frame)[1] = key_buf[1];
     auto [ec2, n2] = co_await net::async_read(

@@ -1,13 +1,17 @@
 // Group-commit flusher thread (see flusher.h).
 #include "keel/storage/flusher.h"
 
+#include <algorithm>
+
 #include "keel/storage/log.h"
 #include "keel/storage/logger.h"
 
 namespace keel::storage {
 
-Flusher::Flusher(std::shared_ptr<spdlog::logger> logger, FlushObserver* observer)
-    : logger_(logger ? std::move(logger) : StorageLogger()), observer_(observer) {}
+Flusher::Flusher(std::shared_ptr<spdlog::logger> logger, FlushObserver* observer, int threads)
+    : logger_(logger ? std::move(logger) : StorageLogger()),
+      observer_(observer),
+      thread_count_(std::max(1, threads)) {}
 
 Flusher::~Flusher() { Stop(); }
 
@@ -15,7 +19,7 @@ void Flusher::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (started_ || stopping_) return;
   started_ = true;
-  thread_ = std::thread([this] { Run(); });
+  for (int i = 0; i < thread_count_; ++i) threads_.emplace_back([this] { Run(); });
 }
 
 void Flusher::Stop() {
@@ -25,7 +29,9 @@ void Flusher::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
 }
 
 void Flusher::MarkDirty(std::weak_ptr<Log> log) {
@@ -55,7 +61,8 @@ void Flusher::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     auto due = [&] {
-      return !scheduled_.empty() && scheduled_.begin()->first <= std::chrono::steady_clock::now();
+      return !scheduled_.empty() &&
+             (stopping_ || scheduled_.begin()->first <= std::chrono::steady_clock::now());
     };
     while (!stopping_ && dirty_.empty() && !due()) {
       if (scheduled_.empty()) {
@@ -64,23 +71,25 @@ void Flusher::Run() {
         cv_.wait_until(lock, scheduled_.begin()->first);
       }
     }
-    std::vector<std::weak_ptr<Log>> batch;
-    batch.swap(dirty_);
-    auto now = std::chrono::steady_clock::now();
-    while (!scheduled_.empty() && (stopping_ || scheduled_.begin()->first <= now)) {
-      batch.push_back(std::move(scheduled_.begin()->second));
+    std::weak_ptr<Log> weak;
+    if (!dirty_.empty()) {
+      weak = std::move(dirty_.front());
+      dirty_.pop_front();
+    } else if (due()) {
+      weak = std::move(scheduled_.begin()->second);
       scheduled_.erase(scheduled_.begin());
+    } else {
+      break;  // stopping, and nothing left to flush
     }
-    if (batch.empty() && stopping_) break;
+    // More work queued: let another thread take it while this one syncs.
+    if (!dirty_.empty() || due()) cv_.notify_one();
     lock.unlock();
-    for (auto& weak : batch) {
-      if (auto log = weak.lock()) {
-        auto started = std::chrono::steady_clock::now();
-        uint64_t batches = 0;
-        absl::Status s = log->FlushRound(&batches);
-        if (!s.ok()) logger_->error("flush of {} failed: {}", log->dir(), s.ToString());
-        if (observer_ && s.ok()) observer_->OnLogFlushed(std::chrono::steady_clock::now() - started, batches);
-      }
+    if (auto log = weak.lock()) {
+      auto started = std::chrono::steady_clock::now();
+      uint64_t batches = 0;
+      absl::Status s = log->FlushRound(&batches);
+      if (!s.ok()) logger_->error("flush of {} failed: {}", log->dir(), s.ToString());
+      if (observer_ && s.ok()) observer_->OnLogFlushed(std::chrono::steady_clock::now() - started, batches);
     }
     lock.lock();
     rounds_++;

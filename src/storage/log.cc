@@ -20,18 +20,25 @@ namespace keel::storage {
 
 using Callback = absl::AnyInvocable<void(absl::Status)>;
 
-absl::StatusOr<std::vector<uint8_t>> ReadBytes(const std::vector<FileSlice>& slices) {
-  size_t total = 0;
-  for (const FileSlice& s : slices) total += s.size;
-  std::vector<uint8_t> out(total);
+absl::Status ReadInto(const std::vector<FileSlice>& slices, std::span<uint8_t> out) {
   size_t at = 0;
   for (const FileSlice& s : slices) {
-    KEEL_ASSIGN_OR_RETURN(size_t n, s.file->PRead(s.position, std::span<uint8_t>(out.data() + at, s.size)));
+    if (out.size() - at < s.size) return absl::InvalidArgumentError("ReadInto: buffer too small");
+    KEEL_ASSIGN_OR_RETURN(size_t n, s.file->PRead(s.position, out.subspan(at, s.size)));
     if (n != s.size) {
       return absl::DataLossError(absl::StrCat("short read of ", s.file->path(), " at ", s.position));
     }
     at += n;
   }
+  if (at != out.size()) return absl::InvalidArgumentError("ReadInto: buffer larger than slices");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint8_t>> ReadBytes(const std::vector<FileSlice>& slices) {
+  size_t total = 0;
+  for (const FileSlice& s : slices) total += s.size;
+  std::vector<uint8_t> out(total);
+  KEEL_RETURN_IF_ERROR(ReadInto(slices, out));
   return out;
 }
 

@@ -53,5 +53,35 @@ TEST(Crc32c, ExtendIsIncremental) {
   }
 }
 
+// The hardware path joins three chains over lanes of 2048 and 256 bytes:
+// every length around those block sizes, and odd starts and initial values,
+// must give the portable result.
+TEST(Crc32c, HardwareLanesMatchPortableAtEveryBlockBoundary) {
+  if (!HardwareAvailable()) GTEST_SKIP() << "no SSE4.2 on this CPU";
+  std::vector<uint8_t> data(3 * 3 * 2048 + 3 * 256 + 64);
+  uint32_t x = 12345;
+  for (auto& b : data) {
+    x = x * 1103515245u + 12345u;
+    b = uint8_t(x >> 16);
+  }
+  std::vector<size_t> lengths;
+  for (size_t base : {size_t(0), size_t(768), size_t(6144), size_t(6144 + 768), size_t(12288),
+                      size_t(18432)}) {
+    for (size_t d = 0; d < 24; ++d) {
+      if (base + d >= 8) lengths.push_back(base + d - 8);
+    }
+  }
+  for (size_t start : {size_t(0), size_t(1), size_t(5)}) {
+    for (size_t len : lengths) {
+      if (start + len > data.size()) continue;
+      for (uint32_t init : {0u, 0xDEADBEEFu}) {
+        ASSERT_EQ(ExtendHardware(init, data.data() + start, len),
+                  ExtendPortable(init, data.data() + start, len))
+            << "start " << start << " length " << len << " init " << init;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace keel::crc32c

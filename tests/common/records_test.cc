@@ -333,6 +333,31 @@ TEST(RecordsTest, EmptyBatchIteratesNothingButIsNotAValidProducerBatch) {
   ExpectDataLoss(ValidateRecords(batch), "empty producer batch");
 }
 
+// The produce path computes the CRC once (ValidateBatch) and then runs only
+// the record checks: those must still catch bad records, and must not
+// recompute the CRC.
+TEST(RecordsTest, ValidateRecordsOfValidBatchChecksRecordsButNotTheCrc) {
+  RecordSet good;
+  good.Add(0, 0, "k", "v");
+  good.Add(1, 0, "k", "v");
+  Bytes batch = BuildRecordBatch(Template(), good.records, Compression::kNone);
+  auto header = ValidateBatch(batch);
+  ASSERT_TRUE(header.ok()) << header.status();
+  EXPECT_TRUE(ValidateRecordsOfValidBatch(batch, *header).ok());
+  Bytes bad_crc = batch;
+  bad_crc[batch_offsets::kCrc] ^= 0xFF;
+  EXPECT_FALSE(ValidateRecords(bad_crc).ok());
+  EXPECT_TRUE(ValidateRecordsOfValidBatch(bad_crc, *header).ok());
+
+  RecordSet bad;
+  bad.Add(0, 0, "k", "v");
+  bad.Add(0, 0, "k", "v");
+  Bytes repeated = BuildRecordBatch(Template(), bad.records, Compression::kNone);
+  auto h2 = ValidateBatch(repeated);
+  ASSERT_TRUE(h2.ok());
+  ExpectDataLoss(ValidateRecordsOfValidBatch(repeated, *h2), "0,0");
+}
+
 TEST(RecordsTest, ValidateRejectsFirstOffsetDeltaNotZero) {
   RecordSet s;
   s.Add(1, 0, "k", "v");

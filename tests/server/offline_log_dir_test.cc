@@ -100,7 +100,8 @@ class OfflineLogDirTest : public ::testing::Test {
     protocol::RequestHeader header{Req::kApiKey, version, ++correlation_, std::string("test")};
     protocol::WriteRequestHeader(w, header, protocol::RequestHeaderVersion(Req::kApiKey, version));
     request.Encode(w, version);
-    auto frame = std::make_shared<const std::vector<uint8_t>>(w.Flatten());
+    std::vector<uint8_t> flat = w.Flatten();
+    auto frame = std::make_shared<const UninitBytes>(flat.begin(), flat.end());
     RequestContext ctx{1, "127.0.0.1:1", "PLAINTEXT", frame};
     std::promise<ProcessResult> done;
     net::co_spawn(io_, dispatcher_->Process(std::move(ctx)),

@@ -6,6 +6,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "storage/log_test_util.h"
 
@@ -138,6 +139,49 @@ TEST_F(FlusherTest, StopRunsFinalRoundForDirtyLogs) {
   EXPECT_TRUE(done);
 }
 
+// With several threads the fsyncs of different logs run at the same time:
+// each fsync below waits until all four are in progress, which one thread
+// could never reach.
+TEST_F(FlusherTest, SeveralThreadsOverlapFsyncsOfDifferentLogs) {
+  constexpr int kLogs = 4;
+  auto flusher = std::make_shared<Flusher>(nullptr, nullptr, kLogs);
+  flusher->Start();
+  std::vector<std::shared_ptr<Log>> logs;
+  for (int i = 0; i < kLogs; ++i) {
+    LogOptions o;
+    o.dir = JoinPath(tmp_.str(), "t-" + std::to_string(i));
+    o.topic_partition = TopicPartition{"t", PartitionId(i)};
+    o.fs = &fs_;
+    o.clock_ms = [this] { return now_ms.load(); };
+    o.flusher = flusher;
+    auto log = Log::Open(std::move(o));
+    ASSERT_TRUE(log.ok()) << log.status();
+    logs.push_back(*log);
+  }
+  std::mutex m;
+  std::condition_variable cv;
+  int inside = 0, most_inside = 0;
+  fs_.before_data_sync = [&] {
+    std::unique_lock<std::mutex> lock(m);
+    most_inside = std::max(most_inside, ++inside);
+    cv.notify_all();
+    cv.wait_for(lock, std::chrono::seconds(5), [&] { return most_inside >= kLogs; });
+    --inside;
+  };
+  std::vector<std::promise<absl::Status>> done(kLogs);
+  for (int i = 0; i < kLogs; ++i) {
+    auto r = AppendTemp(*logs[size_t(i)], BatchAt(2, now_ms));
+    ASSERT_TRUE(r.ok());
+    logs[size_t(i)]->WaitDurable(r->last_offset,
+                                 [&done, i](absl::Status s) { done[size_t(i)].set_value(s); });
+  }
+  for (auto& d : done) EXPECT_TRUE(d.get_future().get().ok());
+  EXPECT_EQ(most_inside, kLogs);
+  fs_.before_data_sync = nullptr;
+  flusher->Stop();
+  for (auto& log : logs) EXPECT_EQ(log->high_watermark().value, 2);
+}
+
 class RecordingObserver : public FlushObserver {
  public:
   void OnLogFlushed(std::chrono::nanoseconds took, uint64_t batches) override {
@@ -158,10 +202,13 @@ TEST_F(FlusherTest, ObserverSeesTheBatchesEachFlushMadeDurable) {
   std::mutex m;
   std::condition_variable cv;
   bool release = false;
+  bool held = false;
   std::atomic<bool> first{true};
   fs_.before_data_sync = [&] {
     if (first.exchange(false)) {
       std::unique_lock<std::mutex> lock(m);
+      held = true;
+      cv.notify_all();
       cv.wait(lock, [&] { return release; });
     }
   };
@@ -172,6 +219,12 @@ TEST_F(FlusherTest, ObserverSeesTheBatchesEachFlushMadeDurable) {
     auto p = std::make_shared<std::promise<absl::Status>>();
     waits.push_back(p->get_future());
     log->WaitDurable(r->last_offset, [p](absl::Status st) { p->set_value(st); });
+    if (i == 0) {
+      // The other three appends must come after the first round took its
+      // batch, or that round could cover two of them.
+      std::unique_lock<std::mutex> lock(m);
+      cv.wait(lock, [&] { return held; });
+    }
   }
   {
     std::lock_guard<std::mutex> lock(m);

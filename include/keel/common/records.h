@@ -84,6 +84,12 @@ absl::Status ForEachRecord(std::span<const uint8_t> batch,
 absl::Status ValidateRecords(std::span<const uint8_t> batch,
                              size_t max_decompressed = kDefaultMaxDecompressedRecords);
 
+// The record checks of ValidateRecords alone, for a batch whose `header`
+// ValidateBatch has already returned (so the CRC is not computed twice on the
+// produce path).
+absl::Status ValidateRecordsOfValidBatch(std::span<const uint8_t> batch, const BatchHeader& header,
+                                         size_t max_decompressed = kDefaultMaxDecompressedRecords);
+
 // Appends the encoding of one record (length prefix included) to `out`.
 void AppendRecord(const RecordInput& record, std::vector<uint8_t>& out);
 

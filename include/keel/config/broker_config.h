@@ -49,6 +49,7 @@ struct BrokerConfig {
   int32_t num_partitions = 1;
   int32_t num_network_threads = 0;  // 0 = number of cores
   int32_t num_io_threads = 2;
+  int32_t log_flush_threads = 4;
   int64_t socket_request_max_bytes = 100 * 1024 * 1024;
   int64_t connections_max_idle_ms = 600000;
   int32_t max_inflight_requests_per_connection = 64;

@@ -60,6 +60,9 @@ struct PartitionManagerOptions {
   // Told about every group-commit flush (metrics); not owned, may be null,
   // must outlive the manager.
   storage::FlushObserver* flush_observer = nullptr;
+  // log.flush.threads: group-commit fsync threads; Shutdown closes as many
+  // logs at once. 1 keeps every fsync on one thread (deterministic tests).
+  int flush_threads = 1;
 };
 
 class PartitionManager {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "keel/common/default_init_allocator.h"
 #include "keel/server/net.h"
 
 namespace keel::server {
@@ -23,7 +24,7 @@ struct RequestContext {
   std::string peer;      // "ip:port" of the client
   std::string listener;  // listener name, e.g. PLAINTEXT
   // The whole request frame after the 4-byte size prefix (header + body).
-  std::shared_ptr<const std::vector<uint8_t>> frame;
+  std::shared_ptr<const UninitBytes> frame;
 };
 
 struct OutboundResponse {

@@ -1,6 +1,11 @@
-// The group-commit flusher: one thread that keeps a set of dirty logs and, in
-// each round, calls Log::FlushRound() once per dirty log (fdatasync of every
-// unsynced segment, HW advance, waiter completion).
+// The group-commit flusher: a few threads that share a queue of dirty logs;
+// each takes one log at a time and calls Log::FlushRound() on it (fdatasync
+// of every unsynced segment, HW advance, waiter completion).
+//
+// Several threads let the fdatasyncs of different partitions overlap: the
+// file system then joins them into fewer journal commits and device flushes,
+// instead of paying one full fsync latency per partition in turn. Rounds of
+// one log never overlap (Log::FlushRound serializes them).
 //
 // Logs with fsync-before-ack call MarkDirty() on their first append after a
 // round; the thread wakes immediately, so a burst of appends that arrives
@@ -18,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,8 +49,9 @@ class FlushObserver {
 
 class Flusher {
  public:
+  // `threads` (at least 1) flusher threads are started by Start().
   explicit Flusher(std::shared_ptr<spdlog::logger> logger = nullptr,
-                   FlushObserver* observer = nullptr);
+                   FlushObserver* observer = nullptr, int threads = 1);
   ~Flusher();
   Flusher(const Flusher&) = delete;
   Flusher& operator=(const Flusher&) = delete;
@@ -55,7 +62,7 @@ class Flusher {
   void MarkDirty(std::weak_ptr<Log> log);
   void ScheduleFlush(std::weak_ptr<Log> log, std::chrono::steady_clock::time_point when);
 
-  // Completed rounds (for tests and metrics).
+  // Completed log flushes (one Log::FlushRound each; for tests and metrics).
   uint64_t rounds() const;
 
  private:
@@ -63,14 +70,15 @@ class Flusher {
 
   std::shared_ptr<spdlog::logger> logger_;
   FlushObserver* const observer_;
+  const int thread_count_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::weak_ptr<Log>> dirty_;
+  std::deque<std::weak_ptr<Log>> dirty_;
   std::multimap<std::chrono::steady_clock::time_point, std::weak_ptr<Log>> scheduled_;
   bool stopping_ = false;
   bool started_ = false;
   uint64_t rounds_ = 0;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace keel::storage

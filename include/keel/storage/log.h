@@ -141,6 +141,10 @@ struct CompactionCandidate {
 // Concatenates the bytes of `slices` (tests, small fetches).
 absl::StatusOr<std::vector<uint8_t>> ReadBytes(const std::vector<FileSlice>& slices);
 
+// Reads `slices` back to back into `out`, which must hold exactly their total
+// size. DataLoss on a short read.
+absl::Status ReadInto(const std::vector<FileSlice>& slices, std::span<uint8_t> out);
+
 class Log : public std::enable_shared_from_this<Log> {
  public:
   // Opens (recovering if needed) or creates the log in options.dir, and

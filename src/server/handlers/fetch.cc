@@ -1,5 +1,6 @@
 #include "fetch.h"
 
+#include "keel/common/default_init_allocator.h"
 #include "keel/common/logging.h"
 #include "topic_util.h"
 
@@ -22,7 +23,7 @@ struct Target {
 // The outcome of one read pass over every target.
 struct Pass {
   std::vector<PartResp> partitions;  // parallel to targets
-  std::vector<std::vector<uint8_t>> buffers;
+  std::vector<UninitBytes> buffers;
   size_t bytes = 0;
   bool any_error = false;
 };
@@ -92,15 +93,16 @@ Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committe
         out.aborted_transactions->push_back(std::move(at));
       }
     }
-    auto bytes = storage::ReadBytes(read->slices);
-    if (!bytes.ok()) {
+    // Not zeroed first: ReadInto fills every byte or fails.
+    UninitBytes bytes(read->total_bytes);
+    if (!storage::ReadInto(read->slices, bytes).ok()) {
       out.error_code = int16_t(ErrorCode::KAFKA_STORAGE_ERROR);
       pass.any_error = true;
       continue;
     }
-    pass.bytes += bytes->size();
-    budget = bytes->size() >= budget ? 0 : budget - bytes->size();
-    pass.buffers.push_back(std::move(*bytes));
+    pass.bytes += bytes.size();
+    budget = bytes.size() >= budget ? 0 : budget - bytes.size();
+    pass.buffers.push_back(std::move(bytes));
     out.records = protocol::RecordsRef{pass.buffers.back()};
   }
   return pass;
@@ -177,7 +179,7 @@ Task<Reply<FetchHandler::Response>> FetchHandler::Handle(Call& call, Request& re
       broker.request_metrics->AddBytesOut(targets[i].topic, pass.partitions[i].records.bytes.size());
     resp.responses.back().partitions.push_back(std::move(pass.partitions[i]));
   }
-  auto owner = std::make_shared<std::vector<std::vector<uint8_t>>>(std::move(pass.buffers));
+  auto owner = std::make_shared<std::vector<UninitBytes>>(std::move(pass.buffers));
   co_return Reply<Response>{std::move(resp), std::move(owner)};
 }
 

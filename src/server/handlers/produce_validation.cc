@@ -67,7 +67,7 @@ ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records,
                                "; both must be >= 0");
       return v;
     }
-    if (auto st = ValidateRecords(batch); !st.ok()) {
+    if (auto st = ValidateRecordsOfValidBatch(batch, *header); !st.ok()) {
       v.error = ErrorCode::INVALID_RECORD;
       v.message = std::string(st.message());
       return v;
