@@ -192,6 +192,7 @@ absl::Status Broker::Start() {
   sopts.connection.max_inflight = config_.max_inflight_requests_per_connection;
   sopts.connection.idle_timeout = std::chrono::milliseconds(config_.connections_max_idle_ms);
   sopts.drain_timeout = std::chrono::milliseconds(config_.shutdown_drain_ms);
+  sopts.queued_max_request_bytes = config_.queued_max_request_bytes;
   server_ = std::make_unique<server::Server>(sopts, *dispatcher_);
   KEEL_RETURN_IF_ERROR(server_->Bind());
   // An advertised listener with port 0 means "whatever port was bound" (the

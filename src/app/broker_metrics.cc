@@ -148,6 +148,19 @@ void CollectServerMetrics(const server::Server& server, ExpositionWriter& w) {
   w.Family("keel_connections_accepted_total", "Kafka client connections accepted.",
            MetricType::kCounter);
   w.Sample("keel_connections_accepted_total", {}, double(server.accepted_count()));
+  const server::RequestMemoryPool& pool = server.memory_pool();
+  w.Family("keel_request_memory_reserved_bytes",
+           "Bytes reserved by requests read and not yet answered (queued.max.request.bytes).",
+           MetricType::kGauge);
+  w.Sample("keel_request_memory_reserved_bytes", {}, double(pool.reserved()));
+  w.Family("keel_request_memory_limit_bytes",
+           "queued.max.request.bytes (-1 = unbounded).", MetricType::kGauge);
+  w.Sample("keel_request_memory_limit_bytes", {}, double(pool.capacity()));
+  w.Family("keel_request_memory_pauses_total",
+           "Times a connection stopped reading because its next request did not fit in "
+           "queued.max.request.bytes.",
+           MetricType::kCounter);
+  w.Sample("keel_request_memory_pauses_total", {}, double(pool.pause_count()));
 }
 
 }  // namespace keel::app

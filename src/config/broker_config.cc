@@ -154,6 +154,18 @@ const std::vector<KeyDef>& KeyTable() {
     add("queued.max.requests.per.connection", "64",
         "Requests read ahead on one connection before reading pauses (back-pressure).",
         IntField(&BrokerConfig::max_inflight_requests_per_connection, 1, 10000));
+    add("queued.max.request.bytes", "268435456",
+        "Bytes of requests read and not yet answered, over all connections; a connection "
+        "whose next request does not fit stops reading until some are answered. Produce, "
+        "Fetch and other partition-list requests count 8 times their size (their decoded "
+        "form). -1 = unbounded.",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          int64_t n;
+          if (!absl::SimpleAtoi(v, &n) || n == 0 || n < -1)
+            return absl::InvalidArgumentError("expected a positive integer or -1 (unbounded)");
+          c.queued_max_request_bytes = n;
+          return absl::OkStatus();
+        });
     add("log.retention.check.interval.ms", "300000", "How often retention runs.",
         IntField(&BrokerConfig::log_retention_check_interval_ms, 100));
     add("offsets.topic.num.partitions", "50", "Partitions of __consumer_offsets.",

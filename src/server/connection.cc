@@ -43,6 +43,7 @@ Connection::Connection(tcp::socket socket, uint64_t id, ConnectionOptions option
       write_wakeup_(strand_),
       read_wakeup_(strand_),
       idle_timer_(strand_),
+      memory_wakeup_(strand_),
       last_activity_(std::chrono::steady_clock::now()) {
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
@@ -88,6 +89,12 @@ void Connection::Close(const char* reason) {
   write_wakeup_.cancel();
   read_wakeup_.cancel();
   idle_timer_.cancel();
+  memory_wakeup_.cancel();
+  // A queued pool request is withdrawn; if it was granted meanwhile, the
+  // grant (posted to this strand) sees closed_ and releases the bytes.
+  if (memory_ticket_ != 0) options_.memory_pool->Cancel(memory_ticket_);
+  memory_ticket_ = 0;
+  finished_.clear();  // unwritten responses and their reservations
   manager_.Remove(id_);
 }
 
@@ -115,8 +122,26 @@ Task<void> Connection::ReadLoop() {
       Close("bad frame size");
       break;
     }
+    // The api key (first 2 bytes of every frame) tells what the frame costs.
+    uint8_t key_buf[2];
+    auto [ec1, n1] = co_await net::async_read(socket_, net::buffer(key_buf), use_tuple);
+    if (ec1 && draining_) break;
+    if (ec1) {
+      Close(ec1 == net::error::eof ? "client closed mid-frame" : "read error mid-frame");
+      break;
+    }
+    MemoryReservation memory;
+    if (options_.memory_pool != nullptr) {
+      const int64_t charge = RequestMemoryCharge(int16_t(coding::LoadBE16(key_buf)), size);
+      if (!co_await ReserveMemory(charge)) break;
+      memory = MemoryReservation(options_.memory_pool, charge);
+      if (closed_) break;  // releases what was just granted
+    }
     auto frame = std::make_shared<UninitBytes>(size_t(size));  // not zeroed: read fills it
-    auto [ec2, n2] = co_await net::async_read(socket_, net::buffer(*frame), use_tuple);
+    (*frame)[0] = key_buf[0];
+    (*frame)[1] = key_buf[1];
+    auto [ec2, n2] = co_await net::async_read(
+        socket_, net::buffer(frame->data() + 2, frame->size() - 2), use_tuple);
     if (ec2 && draining_) break;
     if (ec2) {
       Close(ec2 == net::error::eof ? "client closed mid-frame" : "read error mid-frame");
@@ -127,12 +152,40 @@ Task<void> Connection::ReadLoop() {
     ++inflight_;
     RequestContext ctx{id_, peer_, options_.listener_name, std::move(frame)};
     uint64_t id = id_;
-    net::co_spawn(strand_, Run(seq, std::move(ctx)),
+    net::co_spawn(strand_, Run(seq, std::move(ctx), std::move(memory)),
                   [id](std::exception_ptr e) { LogIfThrew(e, id); });
   }
 }
 
-Task<void> Connection::Run(uint64_t seq, RequestContext ctx) {
+Task<bool> Connection::ReserveMemory(int64_t bytes) {
+  auto self = shared_from_this();
+  RequestMemoryPool* pool = options_.memory_pool;
+  memory_granted_ = false;
+  uint64_t ticket = 0;
+  const bool now = pool->Reserve(bytes, &ticket, [self, bytes] {
+    net::post(self->strand_, [self, bytes] {
+      if (self->closed_) {
+        self->options_.memory_pool->Release(bytes);
+        return;
+      }
+      self->memory_granted_ = true;
+      self->memory_wakeup_.cancel();
+    });
+  });
+  if (now) co_return true;
+  memory_ticket_ = ticket;
+  NetLog()->debug("conn={} peer={} paused: a {}-byte request waits for room in "
+                  "queued.max.request.bytes ({} of {} reserved)",
+                  id_, peer_, bytes, pool->reserved(), pool->capacity());
+  while (!memory_granted_ && !closed_) {
+    memory_wakeup_.expires_at(net::steady_timer::time_point::max());
+    co_await memory_wakeup_.async_wait(use_tuple);
+  }
+  memory_ticket_ = 0;
+  co_return memory_granted_;
+}
+
+Task<void> Connection::Run(uint64_t seq, RequestContext ctx, MemoryReservation memory) {
   auto self = shared_from_this();
   ProcessResult result;
   try {
@@ -141,18 +194,19 @@ Task<void> Connection::Run(uint64_t seq, RequestContext ctx) {
     NetLog()->error("conn={} peer={} request failed with exception: {}", id_, peer_, e.what());
     result = ProcessResult{std::nullopt, true};
   }
-  Finish(seq, std::move(result));
+  Finish(seq, std::move(result), std::move(memory));
 }
 
-void Connection::Finish(uint64_t seq, ProcessResult result) {
-  finished_.emplace(seq, std::move(result));
+void Connection::Finish(uint64_t seq, ProcessResult result, MemoryReservation memory) {
+  if (closed_) return;  // nobody writes it: drop the result, release the memory
+  finished_.emplace(seq, Finished{std::move(result), std::move(memory)});
   write_wakeup_.cancel();
 }
 
 Task<void> Connection::WriteLoop() {
   auto self = shared_from_this();
   std::vector<net::const_buffer> buffers;
-  std::vector<ProcessResult> batch;
+  std::vector<Finished> batch;
   while (!closed_) {
     auto it = finished_.find(next_to_write_);
     if (it == finished_.end()) {
@@ -166,11 +220,11 @@ Task<void> Connection::WriteLoop() {
     size_t bytes = 0;
     bool close_after = false;
     while (it != finished_.end() && it->first == next_to_write_ && !close_after) {
-      ProcessResult r = std::move(it->second);
+      Finished r = std::move(it->second);
       finished_.erase(it);
       ++next_to_write_;
-      if (r.response) bytes += r.response->size();
-      close_after = r.close_connection;
+      if (r.result.response) bytes += r.result.response->size();
+      close_after = r.result.close_connection;
       batch.push_back(std::move(r));
       if (bytes > kMaxGatherBytes) break;
       it = finished_.find(next_to_write_);
@@ -181,7 +235,8 @@ Task<void> Connection::WriteLoop() {
     writing_ = true;
     write_started_ = std::chrono::steady_clock::now();
     bool failed = false;
-    for (const ProcessResult& r : batch) {
+    for (const Finished& f : batch) {
+      const ProcessResult& r = f.result;
       if (!r.response || failed) continue;
       const OutboundResponse& out = *r.response;
       for (size_t i = 0; i < out.fragments.size() && !failed; ++i) {
@@ -203,6 +258,7 @@ Task<void> Connection::WriteLoop() {
       break;
     }
     inflight_ -= int(batch.size());
+    batch.clear();  // frees the responses and returns their memory to the pool
     last_activity_ = std::chrono::steady_clock::now();
     read_wakeup_.cancel();
     if (close_after) {
@@ -266,13 +322,15 @@ Task<void> Connection::IdleWatch() {
       Close("responses not read");
       break;
     }
-    if (inflight_ == 0 && now - last_activity_ >= options_.idle_timeout) {
+    // Waiting for room in the memory pool is waiting on the broker, not idle.
+    if (inflight_ == 0 && memory_ticket_ == 0 &&
+        now - last_activity_ >= options_.idle_timeout) {
       NetLog()->info("conn={} peer={} idle for {} ms; closing (connections.max.idle.ms)", id_,
                      peer_, options_.idle_timeout.count());
       Close("idle timeout");
       break;
     }
-    if (inflight_ > 0) last_activity_ = now;  // busy connections are not idle
+    if (inflight_ > 0 || memory_ticket_ != 0) last_activity_ = now;  // busy, not idle
   }
 }
 

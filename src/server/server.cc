@@ -6,7 +6,9 @@
 namespace keel::server {
 
 Server::Server(ServerOptions options, RequestProcessor& processor)
-    : options_(std::move(options)), processor_(processor) {}
+    : options_(std::move(options)),
+      processor_(processor),
+      memory_pool_(options_.queued_max_request_bytes) {}
 
 Server::~Server() { Stop(); }
 
@@ -67,6 +69,7 @@ Task<void> Server::AcceptLoop(tcp::acceptor& acceptor, std::string listener_name
     uint64_t id = next_connection_id_++;
     ConnectionOptions copts = options_.connection;
     copts.listener_name = listener_name;
+    copts.memory_pool = &memory_pool_;
     auto conn = std::make_shared<Connection>(std::move(socket), id, copts, processor_, connections_);
     log->debug("conn={} accepted from {} on {}", id, conn->peer(), listener_name);
     connections_.Add(conn);

@@ -85,6 +85,23 @@ TEST(BrokerConfig, EmbeddedDefaultTurnsTheHttpListenerOn) {
   EXPECT_EQ(c->shutdown_drain_ms, 10000);
 }
 
+TEST(BrokerConfig, QueuedMaxRequestBytesIsPositiveOrUnbounded) {
+  auto def = BuildBrokerConfig({}, {});
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ(def->queued_max_request_bytes, int64_t(256) << 20);
+  auto unbounded = BuildBrokerConfig({}, {{"queued.max.request.bytes", "-1"}});
+  ASSERT_TRUE(unbounded.ok()) << unbounded.status();
+  EXPECT_EQ(unbounded->queued_max_request_bytes, -1);
+  auto set = BuildBrokerConfig({}, {{"queued.max.request.bytes", "1048576"}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->queued_max_request_bytes, 1048576);
+  for (const char* bad : {"0", "-2", "lots"}) {
+    auto c = BuildBrokerConfig({}, {{"queued.max.request.bytes", bad}});
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_NE(c.status().message().find("queued.max.request.bytes"), std::string::npos);
+  }
+}
+
 TEST(BrokerConfig, HttpListenerIsOffByDefaultAndParsesHostPort) {
   auto off = BuildBrokerConfig({}, {});
   ASSERT_TRUE(off.ok());

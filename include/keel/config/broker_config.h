@@ -54,6 +54,7 @@ struct BrokerConfig {
   int64_t socket_request_max_bytes = 100 * 1024 * 1024;
   int64_t connections_max_idle_ms = 600000;
   int32_t max_inflight_requests_per_connection = 64;
+  int64_t queued_max_request_bytes = 256 * 1024 * 1024;  // -1 = unbounded
   int64_t log_retention_check_interval_ms = 300000;
   bool log_cleaner_enable = true;
   int64_t log_cleaner_backoff_ms = 15000;

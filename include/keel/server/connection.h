@@ -6,6 +6,12 @@
 //   the connection (logged once) before anything of that size is allocated.
 // - At most `max_inflight` requests are read ahead; beyond that reading pauses
 //   until responses drain (back-pressure), so a slow reader pins bounded memory.
+// - With a memory pool (queued.max.request.bytes), each request's cost
+//   (RequestMemoryCharge) is reserved after its size prefix and api key are
+//   read and before its frame is allocated; while the pool lacks room this
+//   connection reads nothing more (other connections keep being served). The
+//   reservation is returned once the response is written, or the connection
+//   closed and the request finished.
 // - A request waiting on storage (fsync, long poll) never blocks reading the
 //   next request nor any other connection.
 // - An idle connection (no request in flight, nothing read) is closed after
@@ -22,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "keel/server/memory_pool.h"
 #include "keel/server/net.h"
 #include "keel/server/request_processor.h"
 
@@ -34,6 +41,8 @@ struct ConnectionOptions {
   int max_inflight = 64;
   std::chrono::milliseconds idle_timeout{600000};
   std::string listener_name = "PLAINTEXT";
+  // Broker-wide budget for requests in flight; nullptr = unbounded. Not owned.
+  RequestMemoryPool* memory_pool = nullptr;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -56,13 +65,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Task<void> ReadLoop();
   Task<void> WriteLoop();
   Task<void> IdleWatch();
+  // Reserves `bytes` from the pool, waiting (reading nothing) while it lacks
+  // room. False if the connection closed meanwhile (nothing is reserved).
+  Task<bool> ReserveMemory(int64_t bytes);
   // Sends `range` with sendfile(2), waiting for the socket to drain as
   // needed. False (after logging) on an error or a file shorter than the range.
   Task<bool> SendFile(FileRange range);
   // Writes and clears `buffers`; false on a write error.
   Task<bool> WriteBuffers(std::vector<net::const_buffer>& buffers);
-  Task<void> Run(uint64_t seq, RequestContext ctx);
-  void Finish(uint64_t seq, ProcessResult result);
+  Task<void> Run(uint64_t seq, RequestContext ctx, MemoryReservation memory);
+  void Finish(uint64_t seq, ProcessResult result, MemoryReservation memory);
   void Close(const char* reason);
 
   tcp::socket socket_;
@@ -76,10 +88,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t next_seq_ = 0;         // sequence number of the next request read
   uint64_t next_to_write_ = 0;    // sequence number whose response goes next
   int inflight_ = 0;              // requests read whose response is not yet written
-  std::map<uint64_t, ProcessResult> finished_;  // results waiting for their turn
+  struct Finished {
+    ProcessResult result;
+    MemoryReservation memory;  // released once the response is written
+  };
+  std::map<uint64_t, Finished> finished_;  // results waiting for their turn
   net::steady_timer write_wakeup_;  // cancelled when a result is ready
   net::steady_timer read_wakeup_;   // cancelled when in-flight drops below the limit
   net::steady_timer idle_timer_;    // fires when the connection may have gone idle
+  net::steady_timer memory_wakeup_;  // cancelled when the pool granted our bytes
+  uint64_t memory_ticket_ = 0;       // queued pool request, 0 = none
+  bool memory_granted_ = false;
   std::chrono::steady_clock::time_point last_activity_;
   bool writing_ = false;  // a response write is in progress since write_started_
   std::chrono::steady_clock::time_point write_started_;

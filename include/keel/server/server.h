@@ -19,6 +19,7 @@
 #include "keel/config/broker_config.h"
 #include "keel/server/connection.h"
 #include "keel/server/connection_manager.h"
+#include "keel/server/memory_pool.h"
 #include "keel/server/net.h"
 #include "keel/server/request_processor.h"
 
@@ -31,6 +32,9 @@ struct ServerOptions {
   // Stop(): how long requests in flight may take to finish before their
   // connections are closed regardless.
   std::chrono::milliseconds drain_timeout{2000};
+  // queued.max.request.bytes: budget shared by every connection for requests
+  // read and not yet answered (see RequestMemoryPool); < 0 = unbounded.
+  int64_t queued_max_request_bytes = -1;
 };
 
 class Server {
@@ -52,12 +56,14 @@ class Server {
   // Connections accepted since Run(), over every listener.
   uint64_t accepted_count() const { return next_connection_id_.load() - 1; }
   net::io_context& io_context() { return io_; }
+  const RequestMemoryPool& memory_pool() const { return memory_pool_; }
 
  private:
   Task<void> AcceptLoop(tcp::acceptor& acceptor, std::string listener_name);
 
   ServerOptions options_;
   RequestProcessor& processor_;
+  RequestMemoryPool memory_pool_;  // outlives io_ (pending requests hold reservations)
   net::io_context io_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;

@@ -78,6 +78,11 @@ Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committe
       pass.any_error = true;
       continue;
     }
+    if (t.log->offline()) {  // its log dir failed an fsync: KAFKA_STORAGE_ERROR, as Kafka
+      out.error_code = int16_t(ErrorCode::KAFKA_STORAGE_ERROR);
+      pass.any_error = true;
+      continue;
+    }
     Offset hw = t.log->high_watermark();
     // read_committed consumers read only below the last stable offset (no
     // open transaction's records); read_uncommitted ones below the HW.

@@ -94,6 +94,10 @@ Task<Reply<ListOffsetsHandler::Response>> ListOffsetsHandler::Handle(Call& call,
         pout.error_code = int16_t(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
         continue;
       }
+      if (log->offline()) {  // its log dir failed an fsync
+        pout.error_code = int16_t(ErrorCode::KAFKA_STORAGE_ERROR);
+        continue;
+      }
       int32_t epoch = p.current_leader_epoch.value;
       if (epoch >= 0 && epoch != kLeaderEpoch) {
         pout.error_code = int16_t(epoch > kLeaderEpoch ? ErrorCode::UNKNOWN_LEADER_EPOCH

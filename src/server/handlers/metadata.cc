@@ -21,6 +21,9 @@ Resp::MetadataResponseTopic DescribeTopic(const BrokerContext& broker,
   out.topic_id = t.id;
   out.is_internal = t.internal;
   NodeId self(broker.config.node_id);
+  // Only look partitions up when some log dir is offline (the common case
+  // answers without touching the logs).
+  const bool any_offline = !broker.partitions.OfflineLogDirs().empty();
   for (int32_t p = 0; p < t.partitions; ++p) {
     Resp::MetadataResponseTopic::MetadataResponsePartition part;
     part.error_code = int16_t(ErrorCode::NONE);
@@ -29,6 +32,16 @@ Resp::MetadataResponseTopic DescribeTopic(const BrokerContext& broker,
     part.leader_epoch = LeaderEpoch(kLeaderEpoch);
     part.replica_nodes = {self};
     part.isr_nodes = {self};
+    if (any_offline) {
+      auto log = broker.partitions.GetLog(TopicPartition{t.name, PartitionId(p)});
+      if (log && log->offline()) {
+        // As Kafka reports a partition whose only replica's log dir is
+        // offline: no leader, the replica listed offline (ISR keeps it).
+        part.error_code = int16_t(ErrorCode::LEADER_NOT_AVAILABLE);
+        part.leader_id = NodeId(-1);
+        part.offline_replicas = {self};
+      }
+    }
     out.partitions.push_back(std::move(part));
   }
   out.topic_authorized_operations = include_ops ? kAllTopicOps : kAuthorizedOpsNotRequested;
