@@ -43,6 +43,7 @@
 #include "testutil/batch_builder.h"
 #include "testutil/crashable_file_system.h"
 #include "testutil/sim_file_system.h"
+#include "testutil/sim_seeds.h"
 
 namespace keel::partition {
 namespace {
@@ -750,31 +751,14 @@ class Simulation {
 };
 
 TEST(PartitionManagerSimulationTest, AcknowledgedDataAndTopicsSurvivePowerCuts) {
-  const char* one = std::getenv("KEEL_SIM_SEED");
-  const char* secs = std::getenv("KEEL_SIM_SECONDS");
-  const char* first = std::getenv("KEEL_SIM_FIRST_SEED");
-  double budget = secs ? std::atof(secs) : 20.0;
-  uint64_t seed = first ? std::strtoull(first, nullptr, 10) : 1;
-  int runs = 0, failures = 0;
-  std::vector<std::string> reports;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(budget);
-  do {
-    uint64_t s = one ? std::strtoull(one, nullptr, 10) : seed++;
-    Simulation sim(s, one != nullptr);
+  auto tally = keel::testing::RunSimulationSeeds(20.0, [](uint64_t seed, bool verbose) {
+    Simulation sim(seed, verbose);
     std::string failure = sim.Run();
-    runs++;
-    if (!failure.empty()) {
-      failures++;
-      if (reports.size() < 10) reports.push_back(failure);
-      if (one) std::cout << sim.sim().Describe() << "\n";
-    }
-  } while (!one && std::chrono::steady_clock::now() < deadline);
-  for (const auto& r : reports) {
-    std::cout << "FAILED " << r << " (replay: KEEL_SIM_SEED=" << r.substr(5, r.find(' ', 5) - 5) << ")\n";
-  }
-  std::cout << "power-cut seeds: " << runs << " failures: " << failures << std::endl;
-  EXPECT_EQ(failures, 0);
-  EXPECT_GT(runs, 0);
+    if (!failure.empty() && verbose) std::cout << sim.sim().Describe() << "\n";
+    return failure;
+  });
+  EXPECT_EQ(tally.failures, 0);
+  EXPECT_GT(tally.runs, 0);
 }
 
 }  // namespace
