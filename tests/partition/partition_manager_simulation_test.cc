@@ -48,20 +48,10 @@
 namespace keel::partition {
 namespace {
 
-class Rng {
+// The generator with this simulation's salt (seed -> sequence as before).
+class Rng : public keel::testing::SimRng {
  public:
-  explicit Rng(uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ULL + 0x7654321ULL) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }
-  bool Chance(double p) { return double(Next() >> 11) * (1.0 / 9007199254740992.0) < p; }
-
- private:
-  uint64_t state_;
+  explicit Rng(uint64_t seed) : SimRng(seed, 0x7654321ULL) {}
 };
 
 using Record = std::pair<std::string, std::string>;  // key, value

@@ -8,6 +8,9 @@
 // "seed <n> ". It prints up to 10 failures with their replay command and
 // the one line the figures script parses:
 //   power-cut seeds: <runs> failures: <failures>
+//
+// SimRng is the simulations' generator (splitmix64): a `salt` per
+// simulation keeps each one's seed -> sequence mapping of its own.
 #pragma once
 
 #include <chrono>
@@ -19,6 +22,22 @@
 #include <vector>
 
 namespace keel::testing {
+
+class SimRng {
+ public:
+  SimRng(uint64_t seed, uint64_t salt) : state_(seed * 0x9E3779B97F4A7C15ULL + salt) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }
+  bool Chance(double p) { return double(Next() >> 11) * (1.0 / 9007199254740992.0) < p; }
+
+ private:
+  uint64_t state_;
+};
 
 struct SimulationTally {
   int runs = 0;
