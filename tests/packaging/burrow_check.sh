@@ -23,7 +23,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 zk_port=$(free_port) http_port=$(free_port)
 
-printf 'tickTime=2000\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n' \
+printf 'tickTime=2000\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=srvr\n' \
   "$work/zk" "$zk_port" > "$work/zoo.cfg"
 ZOO_LOG_DIR="$work" "$zk" start-foreground "$work/zoo.cfg" > "$work/zk.log" 2>&1 &
 pids+=($!)
@@ -69,17 +69,44 @@ class-name="inmemory"
 intervals=10
 min-distance=1
 TOML
-# Burrow gives up at once if ZooKeeper (a JVM, seconds to start) is not up.
-for _ in $(seq 300); do
-  python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
-    "$zk_port" 2>/dev/null && break
+# Burrow gives up at once if ZooKeeper cannot open a session. ZooKeeper (a
+# JVM, seconds to start on a busy machine) accepts TCP connections before it
+# serves sessions and closes them until then, so wait until its `srvr`
+# command reports a mode, not just for the port.
+zk_ready=
+for _ in $(seq 600); do
+  if python3 - "$zk_port" 2>/dev/null <<'PY'
+import socket, sys
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1) as c:
+    c.settimeout(2)
+    c.sendall(b"srvr")
+    reply = b""
+    while chunk := c.recv(4096):
+        reply += chunk
+sys.exit(0 if b"Mode:" in reply else 1)
+PY
+  then zk_ready=1; break; fi
   sleep 0.1
 done
-"$burrow" -config-dir "$work/burrow" > "$work/burrow.out" 2>&1 &
-pids+=($!)
+[ -n "$zk_ready" ] || { echo "ZooKeeper did not start serving"; tail -20 "$work/zk.log"; exit 1; }
+# Burrow exits when its ZooKeeper session fails; start it again (a few times)
+# if that happens while we wait for its answer.
+burrow_pid=
+burrow_starts=0
+start_burrow() {
+  burrow_starts=$((burrow_starts + 1))
+  "$burrow" -config-dir "$work/burrow" >> "$work/burrow.out" 2>&1 &
+  burrow_pid=$!
+  pids+=("$burrow_pid")
+}
+start_burrow
 
 url="http://127.0.0.1:$http_port/v3/kafka/keel/consumer/lagging/lag"
 for _ in $(seq 60); do
+  if ! kill -0 "$burrow_pid" 2>/dev/null && [ "$burrow_starts" -lt 4 ]; then
+    echo "Burrow exited; starting it again"
+    start_burrow
+  fi
   body="$(python3 -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "$url" 2>/dev/null || true)"
   if python3 - "$body" <<'PY'
 import json, sys
