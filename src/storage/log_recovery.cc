@@ -84,6 +84,9 @@ absl::Status Log::Recover() {
       logger_->warn("{}: ignoring damaged checkpoint: {}", dir, c.status().ToString());
     }
   }
+  // A directory with neither segments nor a checkpoint is a log being
+  // created (or one whose creation a crash interrupted): nothing to recover.
+  const bool fresh = bases.empty() && !have_checkpoint;
   if (!have_checkpoint) clean = false;
   if (auto text = ReadFileToString(fs, JoinPath(dir, kCleanerCheckpointFile)); text.ok()) {
     if (auto c = DecodeCleanerCheckpoint(*text); c.ok()) {
@@ -185,10 +188,14 @@ absl::Status Log::Recover() {
     KEEL_RETURN_IF_ERROR(fs.Unlink(JoinPath(dir, kCleanShutdownFile)));
     KEEL_RETURN_IF_ERROR(fs.SyncDir(dir));
   }
-  recovery_info_ = RecoveryInfo{clean, dropped_total};
-  logger_->info("{}: opened ({} shutdown) with {} segments, offsets [{}, {}), {} bytes dropped", dir,
-                clean ? "clean" : "unclean", segments_.size(), log_start_offset_, log_end_offset_,
-                dropped_total);
+  recovery_info_ = RecoveryInfo{clean || fresh, dropped_total};
+  if (fresh) {
+    logger_->info("{}: created, starting at offset {}", dir, log_end_offset_);
+  } else {
+    logger_->info("{}: opened ({} shutdown) with {} segments, offsets [{}, {}), {} bytes dropped",
+                  dir, clean ? "clean" : "unclean", segments_.size(), log_start_offset_,
+                  log_end_offset_, dropped_total);
+  }
   return absl::OkStatus();
 }
 

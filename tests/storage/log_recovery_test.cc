@@ -152,6 +152,25 @@ TEST_F(LogRecoveryTest, CleanShutdownSkipsTheScan) {
   EXPECT_EQ(log->log_end_offset().value, 2);
 }
 
+TEST_F(LogRecoveryTest, RecoveryInfoTellsCreatedCleanAndUncleanApart) {
+  {
+    auto log = *OpenLog();  // an empty directory: created, nothing to recover
+    EXPECT_TRUE(log->recovery_info().clean_shutdown);
+    AppendOk(*log, BatchAt(2, 1000, 50, 0));
+    ASSERT_TRUE(log->Close().ok());
+  }
+  {
+    auto log = *OpenLog();
+    EXPECT_TRUE(log->recovery_info().clean_shutdown);
+    AppendOk(*log, BatchAt(2, 1000, 50, 1));
+    ASSERT_TRUE(log->Flush().ok());
+  }  // destroyed without Close()
+  auto log = *OpenLog();
+  EXPECT_FALSE(log->recovery_info().clean_shutdown);
+  EXPECT_EQ(log->recovery_info().bytes_truncated, 0u);
+  EXPECT_EQ(log->log_end_offset().value, 4);
+}
+
 TEST_F(LogRecoveryTest, TruncationInEarlierSegmentDropsLaterSegments) {
   LogConfig c;
   c.segment_bytes = 400;
