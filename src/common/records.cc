@@ -301,11 +301,11 @@ absl::Status ForEachRecord(std::span<const uint8_t> batch,
 
 absl::Status ValidateRecords(std::span<const uint8_t> batch, size_t max_decompressed) {
   KEEL_ASSIGN_OR_RETURN(const BatchHeader h, ValidateBatch(batch));
-  return ValidateRecordsOfValidBatch(batch, h, max_decompressed);
+  return ValidateRecordsOfValidBatch(batch, h, /*require_keys=*/false, max_decompressed);
 }
 
 absl::Status ValidateRecordsOfValidBatch(std::span<const uint8_t> batch, const BatchHeader& h,
-                                         size_t max_decompressed) {
+                                         bool require_keys, size_t max_decompressed) {
   if (h.records_count == 0) return absl::DataLossError("producer batch has no records");
   const bool create_time = !h.log_append_time();
   int32_t index = 0;
@@ -331,6 +331,10 @@ absl::Status ValidateRecordsOfValidBatch(std::span<const uint8_t> batch, const B
         if (create_time && ts > h.max_timestamp) {
           return RecordError(index, absl::StrCat("timestamp ", ts, " is after maxTimestamp ",
                                                  h.max_timestamp));
+        }
+        if (require_keys && !r.key) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "compacted topic cannot accept a record without a key (record ", index, ")"));
         }
         ++index;
         return absl::OkStatus();

@@ -359,6 +359,28 @@ TEST(RecordsTest, ValidateRecordsOfValidBatchChecksRecordsButNotTheCrc) {
   ExpectDataLoss(ValidateRecordsOfValidBatch(repeated, *h2), "0,2,2");
 }
 
+// A compacted topic refuses null keys in the same pass, compressed batches
+// included; an empty key is a key.
+TEST(RecordsTest, RequireKeysRefusesANullKeyByIndex) {
+  RecordSet set;
+  set.Add(0, 0, "k", "v");
+  set.Add(1, 0, "", "v");
+  set.Add(2, 0, std::nullopt, "v");
+  for (Compression codec : {Compression::kNone, Compression::kLz4}) {
+    Bytes batch = BuildRecordBatch(Template(), set.records, codec);
+    auto header = ValidateBatch(batch);
+    ASSERT_TRUE(header.ok()) << header.status();
+    EXPECT_TRUE(ValidateRecordsOfValidBatch(batch, *header).ok());
+    absl::Status st = ValidateRecordsOfValidBatch(batch, *header, /*require_keys=*/true);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+    EXPECT_NE(st.message().find("without a key (record 2)"), std::string_view::npos) << st;
+  }
+  RecordSet keyed;
+  keyed.Add(0, 0, "a", std::nullopt);  // a tombstone has a key
+  Bytes batch = BuildRecordBatch(Template(), keyed.records, Compression::kNone);
+  EXPECT_TRUE(ValidateRecordsOfValidBatch(batch, *ValidateBatch(batch), true).ok());
+}
+
 TEST(RecordsTest, ValidateRejectsFirstOffsetDeltaNotZero) {
   RecordSet s;
   s.Add(1, 0, "k", "v");

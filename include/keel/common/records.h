@@ -86,8 +86,10 @@ absl::Status ValidateRecords(std::span<const uint8_t> batch,
 
 // The record checks of ValidateRecords alone, for a batch whose `header`
 // ValidateBatch has already returned (so the CRC is not computed twice on the
-// produce path).
+// produce path). With `require_keys` (a compacted topic) a record with a null
+// key is also refused, InvalidArgument naming its index, in the same pass.
 absl::Status ValidateRecordsOfValidBatch(std::span<const uint8_t> batch, const BatchHeader& header,
+                                         bool require_keys = false,
                                          size_t max_decompressed = kDefaultMaxDecompressedRecords);
 
 // Appends the encoding of one record (length prefix included) to `out`.

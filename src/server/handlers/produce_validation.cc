@@ -67,26 +67,10 @@ ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records,
                                "; both must be >= 0");
       return v;
     }
-    if (auto st = ValidateRecordsOfValidBatch(batch, *header); !st.ok()) {
+    if (auto st = ValidateRecordsOfValidBatch(batch, *header, require_keys); !st.ok()) {
       v.error = ErrorCode::INVALID_RECORD;
       v.message = std::string(st.message());
       return v;
-    }
-    if (require_keys) {
-      int index = 0;
-      auto keyed = ForEachRecord(batch, [&](const RecordView& r) {
-        if (!r.key) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "compacted topic cannot accept a record without a key (record ", index, ")"));
-        }
-        ++index;
-        return absl::OkStatus();
-      });
-      if (!keyed.ok()) {
-        v.error = ErrorCode::INVALID_RECORD;
-        v.message = std::string(keyed.message());
-        return v;
-      }
     }
     v.has_producer_id |= header->producer_id >= 0;
     v.record_count += header->records_count;
