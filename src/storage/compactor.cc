@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "keel/common/coding.h"
+#include "keel/common/crc32c.h"
 #include "keel/common/records.h"
 #include "keel/common/status_macros.h"
 
@@ -43,7 +45,72 @@ struct OwnedRecord {
   }
 };
 
+// A copy of a marker with the delete-horizon bit set and baseTimestamp =
+// `horizon_ms`, CRC recomputed.
+std::vector<uint8_t> StampDeleteHorizon(std::span<const uint8_t> batch, const BatchHeader& header,
+                                        int64_t horizon_ms) {
+  namespace bo = batch_offsets;
+  std::vector<uint8_t> out(batch.begin(), batch.end());
+  coding::StoreBE16(out.data() + bo::kAttributes,
+                    uint16_t(header.attributes | batch_attr::kDeleteHorizon));
+  coding::StoreBE64(out.data() + bo::kBaseTimestamp, uint64_t(horizon_ms));
+  coding::StoreBE32(out.data() + bo::kCrc,
+                    crc32c::Value(std::span<const uint8_t>(out).subspan(kBatchCrcStart)));
+  return out;
+}
+
+// Rules for control batches (markers).
+FilteredBatch FilterMarker(std::span<const uint8_t> batch, const BatchHeader& header,
+                           const CompactionRules& rules, const BatchContext& context) {
+  FilteredBatch out;
+  out.records_kept = header.records_count;
+  if (!context.txn_empty) return out;
+  if (header.attributes & batch_attr::kDeleteHorizon) {
+    if (header.base_timestamp <= rules.now_ms) {
+      out.outcome = FilteredBatch::Outcome::kRemoved;
+      out.records_kept = 0;
+      out.records_removed = header.records_count;
+    } else {
+      out.next_tombstone_expiry_ms = header.base_timestamp;
+    }
+    return out;
+  }
+  const int64_t horizon = rules.now_ms + rules.delete_retention_ms;
+  out.outcome = FilteredBatch::Outcome::kRewritten;
+  out.bytes = StampDeleteHorizon(batch, header, horizon);
+  out.next_tombstone_expiry_ms = horizon;
+  return out;
+}
+
 }  // namespace
+
+AbortedTxnIndex::AbortedTxnIndex(std::span<const AbortedTxn> aborted) {
+  for (const AbortedTxn& a : aborted) {
+    by_producer_[a.producer_id].emplace_back(a.last_offset, a.first_offset);
+  }
+  for (auto& [pid, txns] : by_producer_) std::sort(txns.begin(), txns.end());
+}
+
+bool AbortedTxnIndex::IsAborted(int64_t producer_id, int64_t offset) const {
+  auto it = by_producer_.find(producer_id);
+  if (it == by_producer_.end()) return false;
+  const auto& txns = it->second;
+  auto t = std::lower_bound(txns.begin(), txns.end(), std::make_pair(offset, std::numeric_limits<int64_t>::min()));
+  return t != txns.end() && t->second <= offset;
+}
+
+void TxnRetention::OnDataBatch(int64_t producer_id, bool kept) {
+  auto [it, inserted] = kept_.try_emplace(producer_id, kept);
+  if (!inserted) it->second = it->second || kept;
+}
+
+bool TxnRetention::OnMarker(int64_t producer_id) {
+  auto it = kept_.find(producer_id);
+  if (it == kept_.end()) return true;
+  bool kept = it->second;
+  kept_.erase(it);
+  return !kept;
+}
 
 void OffsetMap::Put(std::span<const uint8_t> key, int64_t offset) {
   auto [it, inserted] = map_.try_emplace(std::string(AsChars(key)), offset);
@@ -62,7 +129,7 @@ std::optional<int64_t> OffsetMap::Get(std::span<const uint8_t> key) const {
 
 absl::Status AddBatchToOffsetMap(std::span<const uint8_t> batch, const BatchHeader& header,
                                  OffsetMap& map) {
-  if (header.is_control() || header.is_transactional()) return absl::OkStatus();
+  if (header.is_control()) return absl::OkStatus();
   return ForEachRecord(batch, [&](const RecordView& r) {
     if (r.key) map.Put(*r.key, header.base_offset + r.offset_delta);
     return absl::OkStatus();
@@ -71,10 +138,19 @@ absl::Status AddBatchToOffsetMap(std::span<const uint8_t> batch, const BatchHead
 
 absl::StatusOr<FilteredBatch> FilterBatch(std::span<const uint8_t> batch, const BatchHeader& header,
                                           const OffsetMap& map, const CompactionRules& rules,
-                                          bool keep_empty) {
+                                          const BatchContext& context) {
+  if (header.is_control()) return FilterMarker(batch, header, rules, context);
+  const bool keep_empty = context.keep_empty;
   FilteredBatch out;
-  if (header.is_control() || header.is_transactional()) {
-    out.records_kept = header.records_count;
+  if (context.aborted) {
+    out.records_removed = header.records_count;
+    if (keep_empty) {
+      if (header.records_count == 0) return out;  // already empty
+      out.outcome = FilteredBatch::Outcome::kEmptied;
+      out.bytes = BuildRecordBatch(header, {}, Compression::kNone);
+    } else {
+      out.outcome = FilteredBatch::Outcome::kRemoved;
+    }
     return out;
   }
   std::vector<OwnedRecord> survivors;
@@ -103,6 +179,10 @@ absl::StatusOr<FilteredBatch> FilterBatch(std::span<const uint8_t> batch, const 
     return absl::OkStatus();
   }));
   out.records_kept = int64_t(survivors.size());
+  if (survivors.empty() && !keep_empty) {  // includes an empty batch no longer needed
+    out.outcome = FilteredBatch::Outcome::kRemoved;
+    return out;
+  }
   if (out.records_removed == 0) return out;
 
   if (survivors.empty()) {

@@ -157,6 +157,7 @@ void Log::NotifyFlusherLocked() {
 void Log::AdvanceHighWatermarkLocked(int64_t hw, std::vector<Callback>* ready) {
   if (hw <= high_watermark_) return;
   high_watermark_ = hw;
+  producers_.MarkDurableBelow(hw);
   auto it = std::partition(waiters_.begin(), waiters_.end(),
                            [hw](const auto& w) { return w.first >= hw; });
   for (auto i = it; i != waiters_.end(); ++i) ready->push_back(std::move(i->second));
@@ -457,7 +458,47 @@ absl::Status Log::RecoverProducerStateLocked() {
       from = std::max(*offset, log_start_offset_);
     }
   }
-  return ReplayProducerStateLocked(from);
+  KEEL_RETURN_IF_ERROR(ReplayProducerStateLocked(from));
+  producers_.MarkDurableBelow(high_watermark_);
+  if (config_.cleanup_compact || clean_offset_ > log_start_offset_) {
+    KEEL_RETURN_IF_ERROR(DropVanishedAbortsLocked());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Log::DropVanishedAbortsLocked() {
+  if (segments_.empty()) return absl::OkStatus();
+  // Markers are only removed from closed segments.
+  const int64_t active_base = segments_.rbegin()->first;
+  std::vector<AbortedTxn> vanished;
+  for (const AbortedTxn& a : producers_.aborted()) {
+    if (a.last_offset >= active_base) break;  // sorted by marker offset
+    if (a.last_offset < log_start_offset_) continue;
+    auto it = segments_.upper_bound(a.last_offset);
+    if (it == segments_.begin()) continue;
+    const Segment& seg = *std::prev(it)->second;
+    bool present = false;
+    ScanOptions scan;
+    scan.chunk_bytes = 16 << 10;
+    KEEL_ASSIGN_OR_RETURN(
+        ScanResult r, ScanBatches(*seg.file(), seg.LookupPosition(a.last_offset).position, seg.size(), scan,
+                                  [&](const BatchHeader& h, uint64_t) {
+                                    if (h.last_offset() < a.last_offset) return true;
+                                    present = h.base_offset == a.last_offset && h.is_control() &&
+                                              h.producer_id == a.producer_id;
+                                    return false;
+                                  }));
+    (void)r;
+    if (!present) vanished.push_back(a);
+  }
+  for (const AbortedTxn& a : vanished) {
+    producers_.ForgetAborted(a.producer_id, a.last_offset);
+  }
+  if (!vanished.empty()) {
+    logger_->info("{}: {} aborted transactions whose markers compaction removed are forgotten",
+                  options_.dir, vanished.size());
+  }
+  return absl::OkStatus();
 }
 
 void Log::WaitDurable(Offset last_offset, Callback done) {
@@ -824,6 +865,7 @@ absl::Status Log::Truncate(Offset end_offset) {
         logger_->warn("{}: rebuilding producer state after truncation: {}", options_.dir,
                       rebuilt.ToString());
       }
+      producers_.MarkDurableBelow(high_watermark_);
       unsynced_.erase(std::remove_if(unsynced_.begin(), unsynced_.end(),
                                      [&](const auto& s) { return s->base_offset() >= end; }),
                       unsynced_.end());

@@ -52,11 +52,14 @@ class CleanedWriter {
 
 std::vector<Log::CleanableSegment> Log::CleanableSegmentsLocked(int64_t now_ms) const {
   std::vector<CleanableSegment> out;
+  const std::optional<int64_t> undecided = producers_.FirstUndecidedOffset();
   for (auto it = segments_.begin(); it != segments_.end(); ++it) {
     auto next = std::next(it);
     if (next == segments_.end()) break;  // the active segment is never cleaned
     const auto& seg = it->second;
     if (seg->next_offset() > high_watermark_) break;
+    // Only decided transactions: none open, every marker durable (compactor.h).
+    if (undecided && seg->next_offset() > *undecided) break;
     if (config_.min_compaction_lag_ms > 0 &&
         seg->max_timestamp() > now_ms - config_.min_compaction_lag_ms) {
       break;
@@ -124,6 +127,7 @@ absl::StatusOr<CompactionStats> Log::Compact(const CompactionOptions& options) {
   // The newest batch of each idempotent producer, from the producer state:
   // it is kept (possibly empty) so its sequence range survives.
   std::map<int64_t, int64_t> last_batch_of_producer;
+  AbortedTxnIndex aborted;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!offline_status_.ok()) return offline_status_;
@@ -136,6 +140,13 @@ absl::StatusOr<CompactionStats> Log::Compact(const CompactionOptions& options) {
     segs = CleanableSegmentsLocked(now);
     for (const auto& [pid, entry] : producers_.entries()) {
       if (!entry.batches.empty()) last_batch_of_producer[pid] = entry.batches.back().first_offset;
+    }
+    // Complete for every transaction with data in the cleanable segments:
+    // they all ended below the HW (CleanableSegmentsLocked), and the index is
+    // rebuilt from snapshot + replay on open and pruned only below the log
+    // start.
+    if (!segs.empty()) {
+      aborted = AbortedTxnIndex(producers_.AbortedTransactions(log_start_offset_, segs.back().next_base));
     }
   }
   if (segs.empty()) return stats;
@@ -153,6 +164,9 @@ absl::StatusOr<CompactionStats> Log::Compact(const CompactionOptions& options) {
         [&](const BatchHeader& h, std::span<const uint8_t> batch) -> absl::Status {
           if (cancelled()) return absl::CancelledError("compaction cancelled");
           if (h.last_offset() < first_dirty) return absl::OkStatus();
+          if (h.is_transactional() && aborted.IsAborted(h.producer_id, h.base_offset)) {
+            return absl::OkStatus();
+          }
           return AddBatchToOffsetMap(batch, h, map);
         }));
     if (map.memory_bytes() >= options.dedupe_buffer_bytes) {
@@ -170,6 +184,7 @@ absl::StatusOr<CompactionStats> Log::Compact(const CompactionOptions& options) {
   // Pass 2: rewrite in groups of at most segment.bytes of input whose offset
   // span fits the 32-bit relative offsets of the index, oldest group first.
   int64_t next_expiry = kNoExpiry;
+  TxnRetention txns;  // carried across groups: a marker's data may be in an earlier one
   size_t i = 0;
   while (i < segs.size()) {
     std::vector<CleanableSegment> group{segs[i]};
@@ -183,8 +198,8 @@ absl::StatusOr<CompactionStats> Log::Compact(const CompactionOptions& options) {
       group_bytes += size;
     }
     if (cancelled()) return absl::CancelledError("compaction cancelled");
-    KEEL_RETURN_IF_ERROR(
-        CompactGroup(group, map, rules, last_batch_of_producer, options, &stats, &next_expiry));
+    KEEL_RETURN_IF_ERROR(CompactGroup(group, map, rules, last_batch_of_producer, aborted, txns, options,
+                                      &stats, &next_expiry));
   }
 
   // The clean offset moves only after every group is in place.
@@ -210,6 +225,7 @@ absl::StatusOr<CompactionStats> Log::Compact(const CompactionOptions& options) {
 absl::Status Log::CompactGroup(const std::vector<CleanableSegment>& group, const OffsetMap& map,
                                const CompactionRules& rules,
                                const std::map<int64_t, int64_t>& last_batch_of_producer,
+                               const AbortedTxnIndex& aborted, TxnRetention& txns,
                                const CompactionOptions& options, CompactionStats* stats,
                                int64_t* next_tombstone_expiry) {
   FileSystem& fs = *options_.fs;
@@ -223,6 +239,7 @@ absl::Status Log::CompactGroup(const std::vector<CleanableSegment>& group, const
   CleanedWriter writer(file);
   bool modified = false;
   uint64_t bytes_in = 0;
+  std::vector<std::pair<int64_t, int64_t>> removed_aborts;  // (producer id, marker offset)
   absl::Status written = [&]() -> absl::Status {
     for (const CleanableSegment& s : group) {
       bytes_in += s.segment->size();
@@ -231,8 +248,21 @@ absl::Status Log::CompactGroup(const std::vector<CleanableSegment>& group, const
           [&](const BatchHeader& h, std::span<const uint8_t> batch) -> absl::Status {
             if (cancelled()) return absl::CancelledError("compaction cancelled");
             auto last = last_batch_of_producer.find(h.producer_id);
-            bool keep_empty = last != last_batch_of_producer.end() && last->second == h.base_offset;
-            KEEL_ASSIGN_OR_RETURN(FilteredBatch f, FilterBatch(batch, h, map, rules, keep_empty));
+            BatchContext ctx;
+            ctx.keep_empty = last != last_batch_of_producer.end() && last->second == h.base_offset;
+            if (h.is_control()) {
+              ctx.txn_empty = txns.OnMarker(h.producer_id);
+            } else if (h.is_transactional()) {
+              ctx.aborted = aborted.IsAborted(h.producer_id, h.base_offset);
+            }
+            KEEL_ASSIGN_OR_RETURN(FilteredBatch f, FilterBatch(batch, h, map, rules, ctx));
+            if (h.is_transactional() && !h.is_control()) {
+              txns.OnDataBatch(h.producer_id, f.outcome != FilteredBatch::Outcome::kRemoved);
+            }
+            if (h.is_control() && f.outcome == FilteredBatch::Outcome::kRemoved &&
+                ParseControlType(batch) == ControlType::kAbort) {
+              removed_aborts.emplace_back(h.producer_id, h.base_offset);
+            }
             stats->records_removed += f.records_removed;
             *next_tombstone_expiry = std::min(*next_tombstone_expiry, f.next_tombstone_expiry_ms);
             switch (f.outcome) {
@@ -311,6 +341,10 @@ absl::Status Log::CompactGroup(const std::vector<CleanableSegment>& group, const
   }
   for (int64_t b : old_bases) segments_.erase(b);
   segments_[base] = fresh;
+  // The removed ABORT markers' transactions have no data left either; a
+  // fetch must no longer report them (the reader would skip the producer's
+  // later batches until a marker that is gone).
+  for (const auto& [pid, marker] : removed_aborts) producers_.ForgetAborted(pid, marker);
   stats->segments_swapped++;
   stats->bytes_out += out_size;
   return absl::OkStatus();

@@ -169,6 +169,7 @@ void ProducerStateTable::Apply(const BatchHeader& b, int64_t append_ms,
       int64_t first = e.txn_first_offset >= 0 ? e.txn_first_offset : b.base_offset;
       aborted_.push_back({b.producer_id, first, b.base_offset});
     }
+    if (e.txn_first_offset >= 0) undurable_txns_.insert({b.base_offset, e.txn_first_offset});
     SetTxnFirstOffset(b.producer_id, e, -1);
     return;
   }
@@ -194,6 +195,31 @@ void ProducerStateTable::SetTxnFirstOffset(int64_t producer_id, ProducerEntry& e
 std::optional<int64_t> ProducerStateTable::FirstUnstableOffset() const {
   if (open_txns_.empty()) return std::nullopt;
   return open_txns_.begin()->first;
+}
+
+std::optional<int64_t> ProducerStateTable::FirstUndecidedOffset() const {
+  std::optional<int64_t> first = FirstUnstableOffset();
+  for (const auto& [marker, txn_first] : undurable_txns_) {
+    if (!first || txn_first < *first) first = txn_first;
+  }
+  return first;
+}
+
+void ProducerStateTable::MarkDurableBelow(int64_t high_watermark) {
+  while (!undurable_txns_.empty() && undurable_txns_.begin()->first < high_watermark) {
+    undurable_txns_.erase(undurable_txns_.begin());
+  }
+}
+
+void ProducerStateTable::ForgetAborted(int64_t producer_id, int64_t marker_offset) {
+  auto it = std::lower_bound(aborted_.begin(), aborted_.end(), marker_offset,
+                             [](const AbortedTxn& a, int64_t v) { return a.last_offset < v; });
+  for (; it != aborted_.end() && it->last_offset == marker_offset; ++it) {
+    if (it->producer_id == producer_id) {
+      aborted_.erase(it);
+      return;
+    }
+  }
 }
 
 std::vector<AbortedTxn> ProducerStateTable::AbortedTransactions(int64_t from, int64_t to) const {
@@ -319,6 +345,7 @@ absl::StatusOr<int64_t> ProducerStateTable::DecodeSnapshot(std::string_view byte
   entries_ = std::move(entries);
   aborted_ = std::move(aborted);
   open_txns_.clear();
+  undurable_txns_.clear();
   for (const auto& [pid, e] : entries_) {
     if (e.txn_first_offset >= 0) open_txns_.insert({e.txn_first_offset, pid});
   }

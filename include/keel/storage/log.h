@@ -49,6 +49,8 @@ namespace keel::storage {
 
 class Flusher;
 class OffsetMap;
+class AbortedTxnIndex;
+class TxnRetention;
 struct CompactionRules;
 
 struct LogOptions {
@@ -308,6 +310,11 @@ class Log : public std::enable_shared_from_this<Log> {
   // Loads the snapshot if usable and replays the rest; else rebuilds from
   // the log start.
   absl::Status RecoverProducerStateLocked();
+  // Forgets aborted transactions (from an older snapshot) whose ABORT marker
+  // is no longer in the log: compaction removed it after its data, and a
+  // stale entry would make read_committed readers skip the producer's later
+  // batches (they stop skipping only at the marker).
+  absl::Status DropVanishedAbortsLocked();
   // Writes `snapshot` (EncodeSnapshot output) as the producer_state file.
   absl::Status WriteProducerSnapshot(const std::string& snapshot);
   struct CleanableSegment {
@@ -319,6 +326,7 @@ class Log : public std::enable_shared_from_this<Log> {
   absl::Status CompactGroup(const std::vector<CleanableSegment>& group, const OffsetMap& map,
                             const CompactionRules& rules,
                             const std::map<int64_t, int64_t>& last_batch_of_producer,
+                            const AbortedTxnIndex& aborted, TxnRetention& txns,
                             const CompactionOptions& options, CompactionStats* stats,
                             int64_t* next_tombstone_expiry);
   // Completes a committed swap: removes the files of the segments with base

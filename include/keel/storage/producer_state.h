@@ -109,6 +109,18 @@ class ProducerStateTable {
   // an ordered index of the open transactions, kept by Apply, Clear and
   // DecodeSnapshot.
   std::optional<int64_t> FirstUnstableOffset() const;
+  // Like FirstUnstableOffset, but a transaction also counts as undecided
+  // while its COMMIT/ABORT marker is at or above the last offset passed to
+  // MarkDurableBelow (the high watermark): a power cut could still lose the
+  // marker and reopen the transaction. Log compaction cleans only below it.
+  std::optional<int64_t> FirstUndecidedOffset() const;
+  // Markers below `high_watermark` are durable: forgets the transactions
+  // they closed from the undecided set. Called whenever the HW moves.
+  void MarkDurableBelow(int64_t high_watermark);
+  // Forgets the aborted transaction of `producer_id` whose ABORT marker is
+  // at `marker_offset` (compaction removed the marker, and with it the last
+  // trace of the transaction). No-op if there is none.
+  void ForgetAborted(int64_t producer_id, int64_t marker_offset);
   // Aborted transactions a fetch of [from, to) must report: those with
   // last_offset >= from and first_offset < to, oldest first.
   std::vector<AbortedTxn> AbortedTransactions(int64_t from, int64_t to) const;
@@ -121,6 +133,7 @@ class ProducerStateTable {
     entries_.clear();
     aborted_.clear();
     open_txns_.clear();
+    undurable_txns_.clear();
   }
 
   const ProducerEntry* Find(int64_t producer_id) const;
@@ -142,6 +155,10 @@ class ProducerStateTable {
   std::vector<AbortedTxn> aborted_;  // by marker offset
   // (txn_first_offset, producer id) of every entry with an open transaction.
   std::set<std::pair<int64_t, int64_t>> open_txns_;
+  // (marker offset, first offset) of transactions closed by a marker not yet
+  // known to be below the high watermark. Not in snapshots: a log is opened
+  // with HW = log end, so every marker read back from disk is durable.
+  std::set<std::pair<int64_t, int64_t>> undurable_txns_;
 };
 
 }  // namespace keel::storage
