@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "keel/common/compression.h"
 #include "keel/storage/compactor.h"
@@ -389,6 +390,350 @@ TEST_F(LogCompactionTest, TheCleanerCompactsTheDirtiestDueLogs) {
   AppendUpdates(*log, 3, 5);
   EXPECT_FALSE(log->CompactionState(now_ms).due());
   EXPECT_EQ(cleaner.RunPass().logs_compacted, 0);
+}
+
+// Transactional data: committed batches compact like others, aborted ones go
+// whole, markers go after a delete horizon, open transactions wait.
+class TxnCompactionTest : public LogCompactionTest {
+ protected:
+  // One transactional batch of `pid`, sequences counted per producer.
+  AppendResult Txn(Log& log, int64_t pid, const std::vector<KV>& kvs) {
+    BatchHeader h;
+    h.producer_id = pid;
+    h.producer_epoch = 0;
+    h.base_sequence = next_seq_[pid];
+    h.attributes = batch_attr::kTransactional;
+    next_seq_[pid] += int32_t(kvs.size());
+    auto r = log.Append(*Mutable(KeyedBatch(kvs, now_ms, Compression::kNone, h)));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : AppendResult{};
+  }
+  int64_t End(Log& log, int64_t pid, ControlType type) {
+    BatchHeader h;
+    h.producer_id = pid;
+    h.producer_epoch = 0;
+    h.attributes = batch_attr::kTransactional | batch_attr::kControl;
+    std::string key("\0\0\0", 3);
+    key.push_back(char(type));
+    auto r = log.Append(*Mutable(KeyedBatch({{key, std::string(6, '\0')}}, now_ms, Compression::kNone, h)));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->base_offset.value : -1;
+  }
+  void Plain(Log& log, const std::string& key, const std::string& value) {
+    ASSERT_TRUE(log.Append(*Mutable(KeyedBatch({{key, value}}, now_ms))).ok());
+  }
+  void Seal(Log& log) {
+    ASSERT_TRUE(log.Roll().ok());
+    ASSERT_TRUE(log.Flush().ok());
+  }
+
+  // What a read_committed consumer sees, as a client computes it: batches
+  // below the LSO; a producer listed in the fetch's aborted transactions is
+  // skipped from the entry's first offset until its ABORT marker. Returns
+  // key -> newest value (tombstones erase).
+  static std::map<std::string, std::string> ReadCommitted(Log& log) {
+    std::map<std::string, std::string> view;
+    const Offset lso = log.last_stable_offset();
+    auto r = log.Read(log.log_start_offset(), 1 << 30, lso);
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return view;
+    std::vector<AbortedTxn> aborted = log.AbortedTransactions(log.log_start_offset(), lso);
+    std::sort(aborted.begin(), aborted.end(),
+              [](const AbortedTxn& a, const AbortedTxn& b) { return a.first_offset < b.first_offset; });
+    size_t next_aborted = 0;
+    std::set<int64_t> skipping;
+    auto bytes = *ReadBytes(r->slices);
+    std::span<const uint8_t> rest(bytes);
+    while (!rest.empty()) {
+      size_t size = *NextBatchSize(rest);
+      auto batch = rest.subspan(0, size);
+      rest = rest.subspan(size);
+      auto h = *ValidateBatch(batch);
+      while (next_aborted < aborted.size() && aborted[next_aborted].first_offset <= h.last_offset()) {
+        skipping.insert(aborted[next_aborted++].producer_id);
+      }
+      if (h.is_control()) {
+        if (ParseControlType(batch) == ControlType::kAbort) skipping.erase(h.producer_id);
+        continue;
+      }
+      if (h.is_transactional() && skipping.contains(h.producer_id)) continue;
+      EXPECT_TRUE(ForEachRecord(batch, [&](const RecordView& v) {
+                    std::string key(reinterpret_cast<const char*>(v.key->data()), v.key->size());
+                    if (v.value) {
+                      view[key].assign(reinterpret_cast<const char*>(v.value->data()), v.value->size());
+                    } else {
+                      view.erase(key);
+                    }
+                    return absl::OkStatus();
+                  }).ok());
+    }
+    return view;
+  }
+
+  static std::vector<std::pair<int64_t, int64_t>> AbortMarkers(Log& log) {
+    std::vector<std::pair<int64_t, int64_t>> out;
+    for (const AbortedTxn& a : log.AbortedTransactions(Offset(0), Offset(1 << 30))) {
+      out.emplace_back(a.producer_id, a.last_offset);
+    }
+    return out;
+  }
+
+  std::map<int64_t, int32_t> next_seq_;
+};
+
+TEST_F(TxnCompactionTest, CommittedTransactionalRecordsCompactWithPlainOnes) {
+  auto log = *OpenLog(CompactConfig());
+  for (int i = 0; i < 40; ++i) Plain(*log, "k" + std::to_string(i % 4), "plain" + std::to_string(i));
+  Txn(*log, 7, {{"k0", "txn-a"}, {"k1", "txn-a"}});
+  Txn(*log, 7, {{"k2", "txn-b"}});
+  End(*log, 7, ControlType::kCommit);
+  Plain(*log, "k1", "plain-last");  // shadows the committed k1
+  Seal(*log);
+  const auto before = ReadCommitted(*log);
+  EXPECT_EQ(before.at("k0"), "txn-a");
+  EXPECT_EQ(before.at("k1"), "plain-last");
+  const uint64_t bytes_before = log->size_bytes();
+
+  auto stats = log->Compact({});
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(ReadCommitted(*log), before);
+  EXPECT_LT(log->size_bytes(), bytes_before);
+  std::vector<BatchHeader> headers;
+  auto records = ReadRecords(*log, &headers);
+  std::map<std::string, int> copies;
+  for (const auto& r : records) {
+    if (r.key && r.key->starts_with("k")) copies[*r.key]++;
+  }
+  // One record per key survives; the committed transaction's k0 and k2 are
+  // the newest, so its marker stays too.
+  EXPECT_EQ(copies, (std::map<std::string, int>{{"k0", 1}, {"k1", 1}, {"k2", 1}, {"k3", 1}}));
+  EXPECT_TRUE(std::any_of(headers.begin(), headers.end(), [](const auto& h) { return h.is_control(); }));
+}
+
+TEST_F(TxnCompactionTest, AbortedRecordsAreRemovedAndNeverShadowACommittedValue) {
+  auto log = *OpenLog(CompactConfig());
+  Plain(*log, "k", "committed");
+  Txn(*log, 8, {{"k", "aborted"}, {"other", "aborted"}});
+  End(*log, 8, ControlType::kAbort);
+  Txn(*log, 8, {{"j", "committed"}});  // the producer's newest batch is not the aborted one
+  End(*log, 8, ControlType::kCommit);
+  Seal(*log);
+  const auto before = ReadCommitted(*log);
+  EXPECT_EQ(before, (std::map<std::string, std::string>{{"j", "committed"}, {"k", "committed"}}));
+
+  ASSERT_TRUE(log->Compact({}).ok());
+  EXPECT_EQ(ReadCommitted(*log), before);
+  for (const auto& r : ReadRecords(*log)) EXPECT_NE(r.value, "aborted") << r.offset;
+  // The value the aborted record would have shadowed is still stored.
+  auto records = ReadRecords(*log);
+  EXPECT_TRUE(std::any_of(records.begin(), records.end(),
+                          [](const auto& r) { return r.key == "k" && r.value == "committed"; }));
+}
+
+TEST_F(TxnCompactionTest, TheNewestAbortedBatchOfAProducerStaysEmptyWithItsMarker) {
+  auto log = *OpenLog(CompactConfig());
+  Txn(*log, 9, {{"k", "aborted"}});
+  const int64_t marker = End(*log, 9, ControlType::kAbort);
+  Seal(*log);
+  ASSERT_TRUE(log->Compact({}).ok());
+  now_ms += 10'000;
+  ASSERT_TRUE(log->Compact({}).ok());
+  std::vector<BatchHeader> headers;
+  auto records = ReadRecords(*log, &headers);
+  ASSERT_EQ(headers.size(), 2u);
+  EXPECT_EQ(headers[0].records_count, 0);  // sequence range kept for the producer state
+  EXPECT_EQ(headers[0].producer_id, 9);
+  EXPECT_TRUE(headers[1].is_control());    // its transaction still has a batch
+  EXPECT_EQ(headers[1].base_offset, marker);
+  EXPECT_TRUE(ReadCommitted(*log).empty());
+  // The producer continues where it left off.
+  Txn(*log, 9, {{"k", "next"}});
+  End(*log, 9, ControlType::kCommit);
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(ReadCommitted(*log).at("k"), "next");
+}
+
+TEST_F(TxnCompactionTest, OpenTransactionsAndEverythingAfterThemWait) {
+  auto log = *OpenLog(CompactConfig());
+  for (int i = 0; i < 20; ++i) Plain(*log, "k", "early" + std::to_string(i));
+  Seal(*log);
+  const int64_t txn_first = Txn(*log, 10, {{"k", "open"}}).base_offset.value;
+  Seal(*log);
+  for (int i = 0; i < 20; ++i) Plain(*log, "k", "late" + std::to_string(i));
+  Seal(*log);
+  EXPECT_EQ(log->last_stable_offset().value, txn_first);
+
+  auto stats = log->Compact({});
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_LE(stats->clean_end_offset, txn_first);
+  auto records = ReadRecords(*log);
+  const auto late = std::count_if(records.begin(), records.end(), [&](const auto& r) {
+    return r.offset >= txn_first;
+  });
+  EXPECT_EQ(late, 21);  // the open transaction's record and all 20 later ones
+  EXPECT_EQ(std::count_if(records.begin(), records.end(), [&](const auto& r) { return r.offset < txn_first; }), 1);
+
+  End(*log, 10, ControlType::kCommit);
+  Seal(*log);
+  ASSERT_TRUE(log->Compact({}).ok());
+  records = ReadRecords(*log);
+  EXPECT_EQ(std::count_if(records.begin(), records.end(), [](const auto& r) { return r.key == "k"; }), 1);
+  EXPECT_EQ(ReadCommitted(*log).at("k"), "late19");
+}
+
+TEST_F(TxnCompactionTest, ATransactionWhoseMarkerIsNotDurableWaits) {
+  auto log = *OpenLog(CompactConfig());
+  for (int i = 0; i < 10; ++i) Plain(*log, "k", "v" + std::to_string(i));
+  const int64_t txn_first = Txn(*log, 11, {{"k", "aborted"}}).base_offset.value;
+  Seal(*log);
+  End(*log, 11, ControlType::kAbort);
+  // The marker is appended (the transaction is closed in the producer
+  // state) but not yet below the high watermark: a power cut could lose it.
+  ASSERT_LT(log->high_watermark().value, log->log_end_offset().value);
+  auto stats = log->Compact({});
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_FALSE(stats->ran && stats->clean_end_offset > txn_first);
+  EXPECT_EQ(ReadRecords(*log).size(), 11u);
+
+  Seal(*log);
+  ASSERT_TRUE(log->Compact({}).ok());
+  auto records = ReadRecords(*log);
+  EXPECT_FALSE(std::any_of(records.begin(), records.end(), [](const auto& r) { return r.value == "aborted"; }));
+  EXPECT_EQ(ReadCommitted(*log).at("k"), "v9");
+}
+
+TEST_F(TxnCompactionTest, MarkersGoOneDeleteRetentionAfterTheirTransactionEmptied) {
+  auto log = *OpenLog(CompactConfig());
+  Txn(*log, 12, {{"a", "committed-then-shadowed"}});
+  const int64_t commit = End(*log, 12, ControlType::kCommit);
+  Txn(*log, 13, {{"b", "aborted"}});
+  const int64_t abort = End(*log, 13, ControlType::kAbort);
+  Plain(*log, "a", "newer");
+  Seal(*log);
+  // Forget the producers so their newest batches are not kept empty.
+  now_ms += 100;
+  ASSERT_EQ(log->ExpireProducers(now_ms, 10), 2u);
+  const auto view = ReadCommitted(*log);
+  auto markers_of = [&] {
+    std::vector<BatchHeader> headers, out;
+    ReadRecords(*log, &headers);
+    for (const auto& h : headers) if (h.is_control()) out.push_back(h);
+    return out;
+  };
+
+  // Round 1: the data goes, the markers get a horizon.
+  ASSERT_TRUE(log->Compact({}).ok());
+  auto markers = markers_of();
+  ASSERT_EQ(markers.size(), 2u);
+  for (const auto& m : markers) {
+    EXPECT_TRUE(m.attributes & batch_attr::kDeleteHorizon);
+    EXPECT_EQ(m.base_timestamp, now_ms + CompactConfig().delete_retention_ms);
+  }
+  EXPECT_EQ(markers[0].base_offset, commit);
+  EXPECT_EQ(markers[1].base_offset, abort);
+  EXPECT_EQ(AbortMarkers(*log), (std::vector<std::pair<int64_t, int64_t>>{{13, abort}}));
+  EXPECT_EQ(ReadCommitted(*log), view);
+
+  // Before the horizon they stay; the cleaner is told when to come back.
+  now_ms += CompactConfig().delete_retention_ms - 1;
+  EXPECT_FALSE(log->CompactionState(now_ms).due());
+  ASSERT_TRUE(log->Compact({}).ok());
+  EXPECT_EQ(markers_of().size(), 2u);
+  now_ms += 1;
+  EXPECT_TRUE(log->CompactionState(now_ms).due());
+  ASSERT_TRUE(log->Compact({}).ok());
+  EXPECT_TRUE(markers_of().empty());
+  EXPECT_TRUE(AbortMarkers(*log).empty());  // a fetch no longer reports it
+  EXPECT_EQ(ReadCommitted(*log), view);
+}
+
+TEST_F(TxnCompactionTest, RestartsAfterCompactionKeepLsoAbortedListAndView) {
+  for (int mode = 0; mode < 3; ++mode) {  // clean close; crash; crash without producer snapshot
+    SCOPED_TRACE(mode);
+    fs::remove_all(dir());
+    next_seq_.clear();
+    auto log = *OpenLog(CompactConfig());
+    for (int i = 0; i < 30; ++i) Plain(*log, "k" + std::to_string(i % 3), "p" + std::to_string(i));
+    Txn(*log, 20, {{"k0", "c20"}, {"x", "c20"}});
+    End(*log, 20, ControlType::kCommit);
+    Txn(*log, 21, {{"k1", "a21"}});
+    Txn(*log, 22, {{"k2", "c22"}});
+    Txn(*log, 21, {{"y", "a21"}});
+    End(*log, 21, ControlType::kAbort);
+    End(*log, 22, ControlType::kCommit);
+    Txn(*log, 21, {{"k1", "c21"}});
+    End(*log, 21, ControlType::kCommit);
+    Seal(*log);
+    Txn(*log, 23, {{"k0", "open"}});  // open across the restart
+    Seal(*log);
+    for (int i = 0; i < 10; ++i) Plain(*log, "z", "late" + std::to_string(i));
+    Seal(*log);
+    const auto view = ReadCommitted(*log);
+    ASSERT_TRUE(log->Compact({}).ok());
+    EXPECT_EQ(ReadCommitted(*log), view);
+    const Offset lso = log->last_stable_offset();
+    const auto aborted = AbortMarkers(*log);
+    ASSERT_EQ(aborted.size(), 1u);
+    const auto states = log->ProducerStates();
+    const auto records = ReadRecords(*log);
+
+    if (mode == 0) {
+      ASSERT_TRUE(log->Close().ok());
+    }
+    log.reset();
+    if (mode == 2) fs::remove(fs::path(dir()) / std::string(kProducerSnapshotFile));
+    auto reopened = *OpenLog(CompactConfig());
+    EXPECT_EQ(reopened->last_stable_offset(), lso);
+    EXPECT_EQ(AbortMarkers(*reopened), aborted);
+    EXPECT_EQ(ReadCommitted(*reopened), view);
+    EXPECT_EQ(ReadRecords(*reopened), records);
+    auto reopened_states = reopened->ProducerStates();
+    for (int64_t pid : {20, 21, 22, 23}) {
+      ASSERT_TRUE(reopened_states.contains(pid)) << pid;
+      EXPECT_EQ(reopened_states[pid].txn_first_offset, states.at(pid).txn_first_offset) << pid;
+      ASSERT_FALSE(reopened_states[pid].batches.empty()) << pid;
+      EXPECT_EQ(reopened_states[pid].batches.back().last_sequence,
+                states.at(pid).batches.back().last_sequence) << pid;
+    }
+    // Committing the open transaction frees the LSO as before.
+    next_seq_[23] = 1;
+    End(*reopened, 23, ControlType::kCommit);
+    ASSERT_TRUE(reopened->Flush().ok());
+    EXPECT_EQ(reopened->last_stable_offset(), reopened->high_watermark());
+    EXPECT_EQ(ReadCommitted(*reopened).at("k0"), "open");
+    ASSERT_TRUE(reopened->Close().ok());
+  }
+}
+
+TEST_F(TxnCompactionTest, AnAbortEntryFromAnOlderSnapshotWhoseMarkerWentIsForgotten) {
+  auto log = *OpenLog(CompactConfig());
+  Txn(*log, 30, {{"k", "aborted"}});
+  const int64_t abort = End(*log, 30, ControlType::kAbort);
+  Seal(*log);  // the snapshot written at this roll lists the aborted transaction
+  now_ms += 100;
+  ASSERT_EQ(log->ExpireProducers(now_ms, 10), 1u);
+  ASSERT_TRUE(log->Compact({}).ok());
+  now_ms += CompactConfig().delete_retention_ms;
+  ASSERT_TRUE(log->Compact({}).ok());
+  EXPECT_TRUE(AbortMarkers(*log).empty());
+  // The producer (state expired) starts over and commits in the active segment.
+  BatchHeader h;
+  h.producer_id = 30;
+  h.producer_epoch = 1;
+  h.base_sequence = 0;
+  h.attributes = batch_attr::kTransactional;
+  ASSERT_TRUE(log->Append(*Mutable(KeyedBatch({{"k", "committed"}}, now_ms, Compression::kNone, h))).ok());
+  BatchHeader m = h;
+  m.base_sequence = -1;
+  m.attributes |= batch_attr::kControl;
+  ASSERT_TRUE(log->Append(*Mutable(KeyedBatch({{std::string("\0\0\0\1", 4), std::string(6, '\0')}}, now_ms,
+                                              Compression::kNone, m))).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(ReadCommitted(*log).at("k"), "committed");
+  log.reset();  // crash: the next open loads the older snapshot
+  auto reopened = *OpenLog(CompactConfig());
+  EXPECT_TRUE(AbortMarkers(*reopened).empty()) << abort;
+  EXPECT_EQ(ReadCommitted(*reopened).at("k"), "committed");
 }
 
 }  // namespace
