@@ -108,6 +108,11 @@ absl::Status Log::CompleteSwap(FileSystem& fs, const std::string& dir, int64_t b
     KEEL_RETURN_IF_ERROR(UnlinkIfPresent(fs, JoinPath(dir, SegmentFileName(b, kTimeIndexSuffix))));
     if (b != base) KEEL_RETURN_IF_ERROR(UnlinkIfPresent(fs, JoinPath(dir, SegmentFileName(b, kLogSuffix))));
   }
+  // The unlinks must be durable before the rename: a directory may persist
+  // unsynced operations in any order, and a surviving rename with a lost
+  // unlink would leave an old segment inside the new one's range (and no
+  // swap file telling recovery to finish the job).
+  KEEL_RETURN_IF_ERROR(fs.SyncDir(dir));
   KEEL_RETURN_IF_ERROR(fs.Rename(JoinPath(dir, SwapFileName(base, end)),
                                  JoinPath(dir, SegmentFileName(base, kLogSuffix))));
   return fs.SyncDir(dir);
