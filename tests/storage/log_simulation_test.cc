@@ -14,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "keel/common/record_batch.h"
 #include "keel/common/records.h"
 #include "keel/storage/log.h"
+#include "keel/storage/producer_state.h"
 #include "spdlog/sinks/null_sink.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
@@ -647,11 +649,503 @@ class Simulation {
   std::string failure_;
 };
 
+// Transactional producers on a compacted log (its own salt and file
+// system, run for the same seeds): begin/data/COMMIT|ABORT, plain writes,
+// flushes, rolls, producer expiry, compaction rounds (some cut by a power
+// failure at a random directory operation), crashes, power cuts and clean
+// closes. The model is the uncompacted history; after every compaction
+// round and every reopen the log's read_committed view (computed the way a
+// client does, from the fetch's aborted list and the markers) and its last
+// stable offset must equal the model's.
+
+// Forwards to a SimFileSystem; once armed, the n-th directory operation
+// (rename, unlink, directory fsync) cuts the power first, and every call
+// after that fails until Disarm().
+class CuttingFileSystem : public FileSystem {
+ public:
+  explicit CuttingFileSystem(keel::testing::SimFileSystem& fs) : fs_(fs) {}
+  void Arm(int nth) { countdown_ = nth; }
+  void Disarm() {
+    countdown_ = -1;
+    cut_ = false;
+  }
+  bool cut() const { return cut_; }
+
+  absl::StatusOr<std::shared_ptr<FileHandle>> Open(const std::string& path, OpenMode mode) override {
+    if (cut_) return Dead();
+    return fs_.Open(path, mode);
+  }
+  absl::Status Rename(const std::string& from, const std::string& to) override {
+    if (Tick()) return Dead();
+    return fs_.Rename(from, to);
+  }
+  absl::Status Unlink(const std::string& path) override {
+    if (Tick()) return Dead();
+    return fs_.Unlink(path);
+  }
+  absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) override {
+    if (cut_) return Dead();
+    return fs_.ListDir(dir);
+  }
+  absl::Status CreateDir(const std::string& dir) override {
+    if (cut_) return Dead();
+    return fs_.CreateDir(dir);
+  }
+  absl::Status RemoveDir(const std::string& dir) override {
+    if (cut_) return Dead();
+    return fs_.RemoveDir(dir);
+  }
+  absl::Status SyncDir(const std::string& dir) override {
+    if (Tick()) return Dead();
+    return fs_.SyncDir(dir);
+  }
+  absl::StatusOr<bool> Exists(const std::string& path) override {
+    if (cut_) return Dead();
+    return fs_.Exists(path);
+  }
+  absl::StatusOr<bool> IsDirectory(const std::string& path) override {
+    if (cut_) return Dead();
+    return fs_.IsDirectory(path);
+  }
+
+ private:
+  static absl::Status Dead() { return absl::InternalError("power is off (simulated)"); }
+  bool Tick() {
+    if (cut_) return true;
+    if (countdown_ < 0) return false;
+    if (--countdown_ > 0) return false;
+    countdown_ = -1;
+    cut_ = true;
+    fs_.PowerCut();
+    return true;
+  }
+  keel::testing::SimFileSystem& fs_;
+  int countdown_ = -1;
+  bool cut_ = false;
+};
+
+class TxnRng : public keel::testing::SimRng {
+ public:
+  explicit TxnRng(uint64_t seed) : SimRng(seed, 0x7c0a9ac7ULL) {}
+};
+
+class TxnCompactionSimulation {
+ public:
+  TxnCompactionSimulation(uint64_t seed, bool verbose)
+      : seed_(seed), verbose_(verbose), rng_(seed), fs_(seed ^ 0x7a7a7a7aULL), cutter_(fs_) {
+    logger_ = verbose ? std::make_shared<spdlog::logger>("txnsim", std::make_shared<spdlog::sinks::stdout_sink_mt>())
+                      : std::make_shared<spdlog::logger>("txnsim", std::make_shared<spdlog::sinks::null_sink_mt>());
+    config_.cleanup_compact = true;
+    config_.cleanup_delete = false;
+    config_.segment_bytes = 500 + int64_t(rng_.Below(2500));
+    config_.index_interval_bytes = 64 + int64_t(rng_.Below(512));
+    config_.delete_retention_ms = int64_t(rng_.Below(3)) * 1500;
+    config_.min_cleanable_dirty_ratio = 0.0;
+    for (int64_t pid : {500, 501, 502}) producers_[pid] = TxnProducer{};
+  }
+
+  std::string Run() {
+    if (auto s = fs_.CreateDir("/data"); !s.ok()) return s.ToString();
+    if (auto s = fs_.SyncDir("/"); !s.ok()) return s.ToString();
+    if (!Reopen("initial open")) return failure_;
+    int steps = 120 + int(rng_.Below(200));
+    for (int i = 0; i < steps && failure_.empty(); ++i) Step(i);
+    if (failure_.empty()) {
+      log_.reset();
+      fs_.PowerCut();
+      Reopen("final power cut");
+    }
+    log_.reset();
+    return failure_;
+  }
+
+  const keel::testing::SimFileSystem& fs() const { return fs_; }
+
+ private:
+  struct TxnProducer {
+    int16_t epoch = 0;
+    int32_t next_seq = 0;
+    bool in_txn = false;
+  };
+  struct MBatch {
+    int64_t pid = -1;
+    bool transactional = false;
+    std::optional<ControlType> control;
+    std::vector<std::pair<std::string, std::optional<std::string>>> records;
+    int64_t last = 0;
+  };
+  using View = std::map<std::string, std::string>;
+
+  void Fail(const std::string& what) {
+    if (!failure_.empty()) return;
+    std::ostringstream out;
+    out << "seed " << seed_ << " txn step " << step_ << " (" << last_op_ << "): " << what;
+    failure_ = out.str();
+  }
+  void Note(const std::string& op) {
+    last_op_ = op;
+    if (verbose_) std::cout << "txn step " << step_ << ": " << op << std::endl;
+  }
+
+  bool Reopen(const std::string& why) {
+    Note("reopen after " + why);
+    cutter_.Disarm();
+    LogOptions o;
+    o.dir = kDir;
+    o.config = config_;
+    o.fs = &cutter_;
+    o.clock_ms = [this] { return now_; };
+    o.logger = logger_;
+    auto log = Log::Open(std::move(o));
+    if (!log.ok()) {
+      Fail("log does not open after " + why + ": " + log.status().ToString());
+      return false;
+    }
+    log_ = *log;
+    const int64_t end = log_->log_end_offset().value;
+    if (end < durable_end_) {
+      Fail("recovered log end " + std::to_string(end) + " is below the durable end " + std::to_string(durable_end_));
+      return false;
+    }
+    // What the crash lost is gone from the model too.
+    model_.erase(model_.lower_bound(end), model_.end());
+    durable_end_ = end;
+    auto states = log_->ProducerStates();
+    for (auto& [pid, p] : producers_) {
+      auto it = states.find(pid);
+      p.in_txn = false;
+      p.next_seq = 0;
+      if (it == states.end()) {
+        p.epoch++;  // the producer's state is gone: it starts over as a new epoch would
+        continue;
+      }
+      p.epoch = std::max<int16_t>(p.epoch, it->second.epoch);
+      p.in_txn = it->second.txn_first_offset >= 0;
+      p.next_seq = it->second.batches.empty() || it->second.epoch != p.epoch
+                       ? 0
+                       : it->second.batches.back().last_sequence + 1;
+    }
+    Check("after reopen");
+    return failure_.empty();
+  }
+
+  void Step(int i) {
+    step_ = i;
+    now_ += int64_t(rng_.Below(300));
+    uint64_t r = rng_.Below(100);
+    if (r < 18) {
+      AppendPlain();
+    } else if (r < 45) {
+      AppendTxnData();
+    } else if (r < 58) {
+      EndTxn();
+    } else if (r < 68) {
+      Note("flush round");
+      if (auto s = log_->FlushRound(); !s.ok()) Fail("flush: " + s.ToString());
+      durable_end_ = log_->high_watermark().value;
+    } else if (r < 74) {
+      Note("roll");
+      if (auto s = log_->Roll(); !s.ok()) Fail("roll: " + s.ToString());
+    } else if (r < 84) {
+      Compact(false);
+    } else if (r < 87) {
+      Compact(true);
+    } else if (r < 89) {
+      Note("expire idle producers");
+      log_->ExpireProducers(now_, 1);
+      auto states = log_->ProducerStates();
+      for (auto& [pid, p] : producers_) {
+        if (!states.contains(pid)) {  // expired: it comes back with a new epoch
+          p.epoch++;
+          p.next_seq = 0;
+        }
+      }
+    } else if (r < 92) {
+      Note("clean close");
+      if (auto s = log_->Close(); !s.ok()) Fail("close: " + s.ToString());
+      durable_end_ = log_->log_end_offset().value;
+      log_.reset();
+      Reopen("clean close");
+    } else if (r < 95) {
+      Note("process crash");
+      log_.reset();
+      Reopen("process crash");
+    } else {
+      Note("power cut");
+      log_.reset();
+      fs_.PowerCut();
+      Reopen("power cut");
+    }
+  }
+
+  std::vector<std::pair<std::string, std::optional<std::string>>> RandomRecords() {
+    std::vector<std::pair<std::string, std::optional<std::string>>> out;
+    int n = 1 + int(rng_.Below(4));
+    for (int i = 0; i < n; ++i) {
+      std::optional<std::string> value;
+      if (!rng_.Chance(0.06)) value = "v" + std::to_string(value_counter_++) + std::string(rng_.Below(80), 'x');
+      out.emplace_back("k" + std::to_string(rng_.Below(12)), std::move(value));
+    }
+    return out;
+  }
+
+  std::vector<uint8_t> Encode(const std::vector<std::pair<std::string, std::optional<std::string>>>& records,
+                              const testutil::BatchOptions& opts) {
+    std::vector<testutil::TestRecord> recs;
+    for (const auto& [k, v] : records) recs.push_back({k, v, {}, 0});
+    return testutil::BuildBatch(recs, opts);
+  }
+
+  void Append(std::vector<uint8_t> bytes, MBatch m) {
+    auto r = log_->Append(bytes);
+    if (!r.ok()) {
+      Fail("append: " + r.status().ToString());
+      return;
+    }
+    if (r->duplicate) {
+      Fail("a fresh batch was taken for a duplicate");
+      return;
+    }
+    m.last = r->last_offset.value;
+    model_[r->base_offset.value] = std::move(m);
+  }
+
+  void AppendPlain() {
+    MBatch m;
+    m.records = RandomRecords();
+    Note("append plain");
+    testutil::BatchOptions opts;
+    opts.base_timestamp = now_;
+    std::vector<uint8_t> bytes = Encode(m.records, opts);
+    Append(std::move(bytes), std::move(m));
+  }
+
+  void AppendTxnData() {
+    auto it = producers_.begin();
+    std::advance(it, rng_.Below(producers_.size()));
+    auto& [pid, p] = *it;
+    MBatch m;
+    m.pid = pid;
+    m.transactional = true;
+    m.records = RandomRecords();
+    testutil::BatchOptions opts;
+    opts.base_timestamp = now_;
+    opts.producer_id = pid;
+    opts.producer_epoch = p.epoch;
+    opts.base_sequence = p.next_seq;
+    opts.attributes = batch_attr::kTransactional;
+    Note("txn data of producer " + std::to_string(pid) + " seq " + std::to_string(p.next_seq));
+    p.next_seq += int32_t(m.records.size());
+    p.in_txn = true;
+    std::vector<uint8_t> bytes = Encode(m.records, opts);
+    Append(std::move(bytes), std::move(m));
+  }
+
+  void EndTxn() {
+    std::vector<int64_t> open;
+    for (const auto& [pid, p] : producers_) {
+      if (p.in_txn) open.push_back(pid);
+    }
+    if (open.empty()) return;
+    int64_t pid = open[rng_.Below(open.size())];
+    TxnProducer& p = producers_[pid];
+    ControlType type = rng_.Chance(0.45) ? ControlType::kAbort : ControlType::kCommit;
+    Note(std::string(type == ControlType::kAbort ? "abort" : "commit") + " producer " + std::to_string(pid));
+    BatchHeader h;
+    h.producer_id = pid;
+    h.producer_epoch = p.epoch;
+    h.attributes = batch_attr::kTransactional | batch_attr::kControl;
+    h.base_timestamp = now_;
+    h.max_timestamp = now_;
+    std::string key("\0\0\0", 3);
+    key.push_back(char(type));
+    std::string value(6, '\0');
+    RecordInput rec;
+    rec.key = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(key.data()), key.size());
+    rec.value = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(value.data()), value.size());
+    std::vector<RecordInput> recs{rec};
+    MBatch m;
+    m.pid = pid;
+    m.transactional = true;
+    m.control = type;
+    p.in_txn = false;
+    std::vector<uint8_t> bytes = BuildRecordBatch(h, recs, Compression::kNone);
+    Append(std::move(bytes), std::move(m));
+  }
+
+  void Compact(bool cut) {
+    now_ += rng_.Chance(0.5) ? config_.delete_retention_ms : 0;  // let horizons pass
+    const View before = cut ? View{} : LogView();
+    if (cut) {
+      int nth = 1 + int(rng_.Below(10));
+      Note("compaction round, power cut at directory operation " + std::to_string(nth));
+      cutter_.Arm(nth);
+    } else {
+      Note("compaction round");
+    }
+    auto stats = log_->Compact({});
+    if (cutter_.cut()) {
+      log_.reset();
+      Reopen("power cut during compaction");
+      return;
+    }
+    cutter_.Disarm();
+    if (!stats.ok()) {
+      Fail("compaction: " + stats.status().ToString());
+      return;
+    }
+    if (!cut && LogView() != before) Fail("compaction changed the read_committed view");
+    Check("after compaction");
+  }
+
+  // The read_committed view as a client computes it from a fetch of
+  // [log start, LSO): the aborted list plus the markers in the data.
+  View LogView() {
+    View view;
+    const Offset lso = log_->last_stable_offset();
+    auto r = log_->Read(log_->log_start_offset(), 1 << 30, lso);
+    if (!r.ok()) {
+      Fail("read: " + r.status().ToString());
+      return view;
+    }
+    std::vector<AbortedTxn> aborted = log_->AbortedTransactions(log_->log_start_offset(), lso);
+    std::sort(aborted.begin(), aborted.end(),
+              [](const AbortedTxn& a, const AbortedTxn& b) { return a.first_offset < b.first_offset; });
+    size_t next_aborted = 0;
+    std::set<int64_t> skipping;
+    auto bytes = ReadBytes(r->slices);
+    if (!bytes.ok()) {
+      Fail("read bytes: " + bytes.status().ToString());
+      return view;
+    }
+    std::span<const uint8_t> rest(*bytes);
+    while (!rest.empty()) {
+      auto h = ValidateBatch(rest.subspan(0, std::min(rest.size(), ParseBatchHeader(rest)->total_size())));
+      if (!h.ok()) {
+        Fail("invalid batch in the log: " + h.status().ToString());
+        return view;
+      }
+      auto batch = rest.subspan(0, h->total_size());
+      rest = rest.subspan(h->total_size());
+      while (next_aborted < aborted.size() && aborted[next_aborted].first_offset <= h->last_offset()) {
+        skipping.insert(aborted[next_aborted++].producer_id);
+      }
+      if (h->is_control()) {
+        if (ParseControlType(batch) == ControlType::kAbort) skipping.erase(h->producer_id);
+        continue;
+      }
+      if (h->is_transactional() && skipping.contains(h->producer_id)) continue;
+      (void)ForEachRecord(batch, [&](const RecordView& v) {
+        std::string key(reinterpret_cast<const char*>(v.key->data()), v.key->size());
+        if (v.value) {
+          view[key].assign(reinterpret_cast<const char*>(v.value->data()), v.value->size());
+        } else {
+          view.erase(key);
+        }
+        return absl::OkStatus();
+      });
+    }
+    return view;
+  }
+
+  // The model's first unstable offset (a transaction without a marker yet).
+  std::optional<int64_t> ModelFirstOpen() const {
+    std::map<int64_t, int64_t> open;  // pid -> first offset
+    for (const auto& [base, m] : model_) {
+      if (!m.transactional) continue;
+      if (m.control) {
+        open.erase(m.pid);
+      } else {
+        open.try_emplace(m.pid, base);
+      }
+    }
+    std::optional<int64_t> first;
+    for (const auto& [pid, off] : open) first = first ? std::min(*first, off) : off;
+    return first;
+  }
+
+  View ModelView(int64_t lso) const {
+    // Each data batch's fate: the type of its producer's next marker.
+    std::map<int64_t, bool> aborted;  // data batch base -> aborted
+    std::map<int64_t, std::vector<int64_t>> pending;  // pid -> data batch bases
+    for (const auto& [base, m] : model_) {
+      if (!m.transactional) continue;
+      if (m.control) {
+        for (int64_t b : pending[m.pid]) aborted[b] = *m.control == ControlType::kAbort;
+        pending.erase(m.pid);
+      } else {
+        pending[m.pid].push_back(base);
+      }
+    }
+    View view;
+    for (const auto& [base, m] : model_) {
+      if (m.last >= lso) break;
+      if (m.control) continue;
+      if (m.transactional && aborted.at(base)) continue;
+      for (const auto& [k, v] : m.records) {
+        if (v) {
+          view[k] = *v;
+        } else {
+          view.erase(k);
+        }
+      }
+    }
+    return view;
+  }
+
+  void Check(const std::string& when) {
+    if (!failure_.empty() || !log_) return;
+    const int64_t hw = log_->high_watermark().value;
+    std::optional<int64_t> open = ModelFirstOpen();
+    const int64_t want_lso = open ? std::min(*open, hw) : hw;
+    const int64_t lso = log_->last_stable_offset().value;
+    if (lso != want_lso) {
+      Fail(when + ": LSO " + std::to_string(lso) + ", model says " + std::to_string(want_lso));
+      return;
+    }
+    View got = LogView();
+    View want = ModelView(lso);
+    if (got != want) {
+      std::ostringstream out;
+      out << when << ": read_committed view differs from the model below LSO " << lso << ":";
+      for (const auto& [k, v] : want) {
+        auto g = got.find(k);
+        if (g == got.end() || g->second != v) out << " " << k << " want " << v.substr(0, 8) << " got " << (g == got.end() ? "-" : g->second.substr(0, 8));
+      }
+      for (const auto& [k, v] : got) {
+        if (!want.contains(k)) out << " " << k << " unexpected " << v.substr(0, 8);
+      }
+      Fail(out.str());
+    }
+  }
+
+  uint64_t seed_;
+  bool verbose_;
+  TxnRng rng_;
+  keel::testing::SimFileSystem fs_;
+  CuttingFileSystem cutter_;
+  std::shared_ptr<spdlog::logger> logger_;
+  LogConfig config_;
+  std::shared_ptr<Log> log_;
+  int64_t now_ = 1700000000000;
+  int64_t durable_end_ = 0;
+  int64_t value_counter_ = 0;
+  std::map<int64_t, TxnProducer> producers_;
+  std::map<int64_t, MBatch> model_;  // every batch appended and not lost, uncompacted
+  int step_ = -1;
+  std::string last_op_;
+  std::string failure_;
+};
+
 TEST(LogSimulationTest, AcknowledgedBatchesSurvivePowerCutsAndFaults) {
   auto tally = keel::testing::RunSimulationSeeds(25.0, [](uint64_t seed, bool verbose) {
     Simulation sim(seed, verbose);
     std::string failure = sim.Run();
     if (!failure.empty() && verbose) std::cout << sim.fs().Describe();
+    if (!failure.empty()) return failure;
+    TxnCompactionSimulation txn(seed, verbose);
+    failure = txn.Run();
+    if (!failure.empty() && verbose) std::cout << txn.fs().Describe();
     return failure;
   });
   EXPECT_EQ(tally.failures, 0);
