@@ -5,6 +5,9 @@
 // is present byte-for-byte at its offset, offsets are contiguous, nothing
 // unappended appears, the offset and time indexes agree with the data, and a
 // retried idempotent batch is recognised as a duplicate.
+// Each seed then runs TxnCompactionSimulation (below): transactional
+// producers on a compacted log, with power cuts inside compaction rounds;
+// the read_committed view and the LSO must match an uncompacted model.
 //
 // Env: KEEL_SIM_SECONDS bounds the run (default 25); KEEL_SIM_SEED replays one
 // seed verbosely; KEEL_SIM_FIRST_SEED picks the first seed (default 1).

@@ -216,12 +216,14 @@ class Log : public std::enable_shared_from_this<Log> {
   absl::Status Roll();
   // Log compaction (cleanup.policy=compact; rules in compactor.h). One round:
   // build the key map over the dirty cleanable segments (closed, below the
-  // HW, older than min.compaction.lag.ms; never the active segment), then
+  // HW and below every transaction that is open or whose marker is not yet
+  // below the HW, older than min.compaction.lag.ms; never the active
+  // segment), leaving out aborted transactional data, then
   // rewrite every cleanable segment from the log start in groups of at most
   // segment.bytes of input, each group swapped in crash-safely:
   //   write <base>.cleaned, fdatasync -> rename to <base>-<end>.swap, fsync
-  //   dir (commit point) -> delete the group's old files, rename the swap to
-  //   <base>.log, write its indexes, fsync dir.
+  //   dir (commit point) -> delete the group's old files, fsync dir, rename
+  //   the swap to <base>.log, write its indexes, fsync dir.
   // Recovery completes a committed swap and discards a .cleaned file, so a
   // crash leaves each group either wholly old or wholly new. Groups are
   // swapped in offset order, so an old value can never outlive the
