@@ -156,6 +156,50 @@ BatchHeader TxnMarker(int64_t pid, int16_t epoch, int64_t offset) {
   return h;
 }
 
+TEST(ProducerStateTest, ATransactionStaysUndecidedUntilItsMarkerIsBelowTheHighWatermark) {
+  ProducerStateTable t;
+  t.Apply(TxnData(1, 0, 10), 100);
+  t.Apply(TxnData(2, 0, 11), 100);
+  EXPECT_EQ(t.FirstUndecidedOffset(), 10);
+  t.Apply(TxnMarker(1, 0, 12), 100, ControlType::kAbort);
+  EXPECT_EQ(t.FirstUnstableOffset(), 11);
+  EXPECT_EQ(t.FirstUndecidedOffset(), 10);  // the marker at 12 could still be lost
+  t.MarkDurableBelow(12);
+  EXPECT_EQ(t.FirstUndecidedOffset(), 10);
+  t.MarkDurableBelow(13);
+  EXPECT_EQ(t.FirstUndecidedOffset(), 11);
+  t.Apply(TxnMarker(2, 0, 13), 100, ControlType::kCommit);
+  EXPECT_EQ(t.FirstUnstableOffset(), std::nullopt);
+  EXPECT_EQ(t.FirstUndecidedOffset(), 11);
+  t.Apply(TxnMarker(3, 0, 14), 100, ControlType::kCommit);  // no transaction: nothing to wait for
+  t.MarkDurableBelow(14);
+  EXPECT_EQ(t.FirstUndecidedOffset(), std::nullopt);
+  // A snapshot is read back with the HW at the log end: nothing undecided.
+  t.Apply(TxnData(4, 0, 15), 100);
+  t.Apply(TxnMarker(4, 0, 16), 100, ControlType::kCommit);
+  ProducerStateTable loaded;
+  ASSERT_TRUE(loaded.DecodeSnapshot(t.EncodeSnapshot(17)).ok());
+  EXPECT_EQ(t.FirstUndecidedOffset(), 15);
+  EXPECT_EQ(loaded.FirstUndecidedOffset(), std::nullopt);
+}
+
+TEST(ProducerStateTest, ForgetAbortedDropsOnlyThatProducersEntryAtThatMarker) {
+  ProducerStateTable t;
+  t.Apply(TxnData(1, 0, 10), 100);
+  t.Apply(TxnData(2, 0, 11), 100);
+  t.Apply(TxnMarker(1, 0, 12), 100, ControlType::kAbort);
+  t.Apply(TxnMarker(2, 0, 13), 100, ControlType::kAbort);
+  t.Apply(TxnData(1, 0, 14), 100);
+  t.Apply(TxnMarker(1, 0, 15), 100, ControlType::kAbort);
+  t.ForgetAborted(2, 12);  // no such entry
+  t.ForgetAborted(1, 13);  // no such entry
+  EXPECT_EQ(t.aborted().size(), 3u);
+  t.ForgetAborted(1, 12);
+  EXPECT_EQ(t.aborted(), (std::vector<AbortedTxn>{{2, 11, 13}, {1, 14, 15}}));
+  t.ForgetAborted(1, 15);
+  EXPECT_EQ(t.AbortedTransactions(0, 100), (std::vector<AbortedTxn>{{2, 11, 13}}));
+}
+
 TEST(ProducerStateTest, FirstUnstableOffsetFollowsBeginCommitAndAbortOfSeveralProducers) {
   ProducerStateTable t;
   t.Apply(TxnData(1, 0, 10), 100);
