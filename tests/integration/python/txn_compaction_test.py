@@ -10,6 +10,10 @@ filler rolls them into closed segments. The broker's cleaner (woken every
     longer sees any) and shrink the partition's segment files;
   - keep that state across a kill -9 and restart of the broker, with the
     transactional producer still able to commit afterwards.
+A second test commits a group's offsets inside transactions
+(send_offsets_to_transaction, some aborted) to a __consumer_offsets with small
+segments: it must shrink, and the group's committed offset must be the last
+committed one, before and after a kill -9.
 Every wait is bounded and fails with the state seen and the broker log tail.
 """
 
@@ -20,7 +24,7 @@ import time
 import unittest
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from keel_broker import BrokerTestCase
 
@@ -148,6 +152,68 @@ class TxnCompactionTest(BrokerTestCase, unittest.TestCase):
         committed["key-00"] = b"after-restart"
         state, _ = self.read_all("read_committed")
         self.assertEqual(state, committed)
+
+    def test_transactional_offset_commits_compact_in_consumer_offsets(self):
+        bs = self.broker.bootstrap
+        admin = AdminClient({"bootstrap.servers": bs})
+        for f in admin.create_topics([NewTopic("in", 1, 1)], operation_timeout=10).values():
+            f.result(timeout=TIMEOUT_S)
+        consumer = Consumer({"bootstrap.servers": bs, "group.id": "txn-group",
+                             "enable.auto.commit": False})
+        # A first plain commit creates __consumer_offsets; then give it small segments.
+        consumer.commit(offsets=[TopicPartition("in", 0, 0)], asynchronous=False)
+        offsets_dir = os.path.join(self.broker.data_dir, "__consumer_offsets-0")
+        res = ConfigResource("TOPIC", "__consumer_offsets", set_config={
+            "cleanup.policy": "compact", "segment.bytes": "16384",
+            "delete.retention.ms": "2000", "min.cleanable.dirty.ratio": "0.01"})
+        for f in admin.alter_configs([res]).values():
+            f.result(timeout=TIMEOUT_S)
+
+        p = self.producer()
+        meta = consumer.consumer_group_metadata()
+        last_committed = 0
+        for t in range(1, 301):
+            p.begin_transaction()
+            p.send_offsets_to_transaction([TopicPartition("in", 0, t)], meta, 30)
+            if t % 4 == 3:
+                p.abort_transaction(30)
+            else:
+                p.commit_transaction(30)
+                last_committed = t
+
+        def committed_offset(c):
+            return c.committed([TopicPartition("in", 0)], timeout=30)[0].offset
+
+        def closed_segment_bytes():
+            # Every segment but the active (newest) one, which is never cleaned.
+            files = sorted(glob.glob(os.path.join(offsets_dir, "*.log")))
+            return sum(os.path.getsize(f) for f in files[:-1]), len(files)
+
+        self.assertEqual(committed_offset(consumer), last_committed)
+        # 300 transactions wrote an offset record and a marker each (> 45 KB,
+        # several 16 KB segments). Once compacted and past delete.retention.ms,
+        # the closed segments hold almost nothing: the aborted commits, the
+        # superseded ones and their markers are gone.
+        deadline = time.monotonic() + TIMEOUT_S
+        while True:
+            closed, files = closed_segment_bytes()
+            if files >= 2 and closed < 1024:
+                break
+            if time.monotonic() > deadline:
+                self.fail("__consumer_offsets not compacted: %d bytes in %d closed segments\n%s"
+                          % (closed, files - 1, self.broker.log_tail()))
+            time.sleep(0.3)
+        self.assertEqual(committed_offset(consumer), last_committed)
+        consumer.close()
+
+        self.broker.kill()
+        self.broker.start()
+        consumer = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "txn-group",
+                             "enable.auto.commit": False})
+        try:
+            self.assertEqual(committed_offset(consumer), last_committed)
+        finally:
+            consumer.close()
 
 
 if __name__ == "__main__":
