@@ -50,11 +50,10 @@
 #include "keel/coordinator/txn_coordinator.h"
 #include "keel/partition/partition_manager.h"
 #include "keel/server/producer_id_allocator.h"
-#include "spdlog/sinks/null_sink.h"
-#include "spdlog/sinks/stdout_sinks.h"
 #include "testutil/batch_builder.h"
 #include "testutil/crashable_file_system.h"
 #include "testutil/sim_file_system.h"
+#include "testutil/sim_report.h"
 #include "testutil/sim_seeds.h"
 
 namespace keel::coordinator {
@@ -118,48 +117,30 @@ struct SimpleCommit {
 class Simulation {
  public:
   Simulation(uint64_t seed, bool verbose)
-      : seed_(seed), verbose_(verbose), rng_(seed), sim_(seed ^ 0xFACEULL), fs_(&sim_) {
-    // Storage logs only with KEEL_SIM_LOG set: they change the timing.
-    logger_ = verbose && std::getenv("KEEL_SIM_LOG") ? std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::stdout_sink_mt>())
-                      : std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::null_sink_mt>());
-  }
+      : report_(seed, verbose), rng_(seed), sim_(seed ^ 0xFACEULL), fs_(&sim_),
+        logger_(keel::testing::SimLogger(verbose)) {}
 
   std::string Run() {
     if (auto s = sim_.CreateDir("/d0"); !s.ok()) return s.ToString();
     if (auto s = sim_.SyncDir("/"); !s.ok()) return s.ToString();
-    if (!Start("initial start")) return failure_;
+    if (!Start("initial start")) return report_.failure();
     if (auto r = pm_->CreateTopic(kData, kDataPartitions, {}); !r.ok()) return r.status().ToString();
     int steps = 100 + int(rng_.Below(150));
-    for (int i = 0; i < steps && failure_.empty(); ++i) Step(i);
-    if (failure_.empty()) CrashAndReload("final power cut");
+    for (int i = 0; i < steps && report_.ok(); ++i) Step(i);
+    if (report_.ok()) CrashAndReload("final power cut");
     Stop();
-    return failure_;
+    return report_.failure();
   }
 
   keel::testing::SimFileSystem& sim() { return sim_; }
 
  private:
-  void Fail(const std::string& what) {
-    if (!failure_.empty()) return;
-    std::ostringstream out;
-    out << "seed " << seed_ << " step " << step_ << " (" << last_op_ << "): " << what;
-    failure_ = out.str();
-  }
+  void Fail(const std::string& what) { report_.Fail(what); }
   // An operation failed. Fine after an injected fsync EIO (not
   // acknowledged; the machine is power-cycled before the next step), a
   // failure otherwise.
-  void OpError(const std::string& what) {
-    if (sim_.stats().injected_eio > eio_at_start_) {
-      Note("not acknowledged after an injected EIO: " + what);
-      needs_power_cycle_ = true;
-      return;
-    }
-    Fail(what);
-  }
-  void Note(const std::string& op) {
-    last_op_ = op;
-    if (verbose_) std::cout << "step " << step_ << ": " << op << std::endl;
-  }
+  void OpError(const std::string& what) { report_.OpError(sim_, what); }
+  void Note(const std::string& op) { report_.Note(op); }
 
   // As the broker starts: partitions, producer ids, __consumer_offsets and
   // the group coordinator, then __transaction_state and the transaction
@@ -168,8 +149,7 @@ class Simulation {
     Note("start after " + why);
     sim_.FailNextDataSyncs(0);
     sim_.FailNextDirSyncs(0);
-    eio_at_start_ = sim_.stats().injected_eio;
-    needs_power_cycle_ = false;
+    report_.Restarted(sim_);
     partition::PartitionManagerOptions o;
     o.log_dirs = {"/d0"};
     o.fs = &fs_;
@@ -231,8 +211,8 @@ class Simulation {
   }
 
   void Step(int i) {
-    step_ = i;
-    if (needs_power_cycle_) return CrashAndReload("power cycle after an I/O error");
+    report_.SetStep(i);
+    if (report_.needs_power_cycle()) return CrashAndReload("power cycle after an I/O error");
     clock_.now += int64_t(rng_.Below(30));
     uint64_t r = rng_.Below(100);
     if (rng_.Chance(0.04)) {
@@ -553,7 +533,7 @@ class Simulation {
   }
 
   void VerifyAfterReload() {
-    if (!failure_.empty()) return;
+    if (!report_.ok()) return;
     // Producer ids / epochs as loaded.
     for (const char* id : kTxnIds) {
       ModelProducer& p = producers_[id];
@@ -602,7 +582,7 @@ class Simulation {
   // its producer's marker; records each transaction's observed outcome.
   void VerifyDataPartitions() {
     std::map<std::string, bool> seen;  // value -> committed
-    for (int part = 0; part < kDataPartitions && failure_.empty(); ++part) {
+    for (int part = 0; part < kDataPartitions && report_.ok(); ++part) {
       auto log = pm_->GetLog({kData, PartitionId(part)});
       if (!log) return Fail("data partition missing");
       int64_t end = log->log_end_offset().value;
@@ -738,8 +718,7 @@ class Simulation {
     }
   }
 
-  uint64_t seed_;
-  bool verbose_;
+  keel::testing::SimReport report_;
   Rng rng_;
   keel::testing::SimFileSystem sim_;
   keel::testing::CrashableFileSystem fs_;
@@ -759,11 +738,6 @@ class Simulation {
   std::map<int64_t, size_t> txn_offset_owner_;  // offset value -> txn
   std::map<std::pair<std::string, TopicPartition>, std::vector<SimpleCommit>> simple_;
   int64_t next_value_ = 0;
-  uint64_t eio_at_start_ = 0;
-  bool needs_power_cycle_ = false;
-  int step_ = -1;
-  std::string last_op_;
-  std::string failure_;
 };
 
 TEST(CoordinatorSimulationTest, AcknowledgedOffsetsAndTransactionsSurvivePowerCuts) {
