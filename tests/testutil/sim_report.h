@@ -58,9 +58,11 @@ class SimReport {
     eio_at_start_ = sim.stats().injected_eio;
     needs_power_cycle_ = false;
   }
+  // Whether an fsync EIO was injected since the last Restarted().
+  bool EioSinceRestart(const SimFileSystem& sim) const { return sim.stats().injected_eio > eio_at_start_; }
   // An operation failed with `what`; see the header comment.
   void OpError(const SimFileSystem& sim, const std::string& what) {
-    if (sim.stats().injected_eio > eio_at_start_) {
+    if (EioSinceRestart(sim)) {
       Note("not acknowledged after an injected EIO: " + what);
       needs_power_cycle_ = true;
       return;
