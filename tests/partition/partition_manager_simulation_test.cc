@@ -29,7 +29,8 @@
 // differ between runs.
 //
 // Env: KEEL_SIM_SECONDS bounds the run (default 20); KEEL_SIM_SEED replays
-// one seed verbosely (KEEL_SIM_LOG=1 adds the storage logs); KEEL_SIM_FIRST_SEED picks the first seed (default 1).
+// one seed verbosely (KEEL_SIM_LOG=1 adds the storage logs); KEEL_SIM_FIRST_SEED picks the first seed (default 1);
+// KEEL_SIM_SCRAMBLE=1 uses scrambled seeds (see Rng).
 // Prints one summary line: `power-cut seeds: <N> failures: <M>`.
 #include <atomic>
 #include <chrono>
@@ -59,9 +60,15 @@ namespace keel::partition {
 namespace {
 
 // The generator with this simulation's salt (seed -> sequence as before).
+// KEEL_SIM_SCRAMBLE=1 scrambles the seeds (sim_seeds.h): far more varied
+// runs, which still find rare storage failures after fsync EIO (see the
+// simgaps report); the default CI run keeps the old mapping until those are
+// fixed.
 class Rng : public keel::testing::SimRng {
  public:
-  explicit Rng(uint64_t seed) : SimRng(seed, 0x7654321ULL) {}
+  explicit Rng(uint64_t seed)
+      : SimRng(std::getenv("KEEL_SIM_SCRAMBLE") ? SimRng(seed, 0x7654321ULL, kScrambleSeed)
+                                                : SimRng(seed, 0x7654321ULL)) {}
 };
 
 using Record = std::pair<std::string, std::string>;  // key, value
@@ -328,7 +335,11 @@ class Simulation {
     if (!absl::IsResourceExhausted(s)) return OpError("append on a full disk: " + s.ToString());
     Note("append to " + tp + " refused on a full disk: " + s.ToString());
     hit_enospc_.insert({name, partition});
-    if (log.offline()) return Fail("ENOSPC took " + tp + " offline: " + s.ToString());
+    if (log.offline()) {
+      // An injected fsync EIO may have taken the log dir offline meanwhile.
+      if (report_.EioSinceRestart(sim_)) return OpError("append on a full disk: " + s.ToString());
+      return Fail("ENOSPC took " + tp + " offline: " + s.ToString());
+    }
     if (log.log_end_offset().value != end_before) {
       return Fail("a refused append moved the log end of " + tp + " from " + std::to_string(end_before) + " to " +
                   std::to_string(log.log_end_offset().value));
@@ -682,6 +693,12 @@ class Simulation {
       Fail("no log for " + tp);
       return;
     }
+    if (!reopened && log->offline()) {
+      // Offline after an injected fsync EIO (the machine is power-cycled
+      // once an operation notices): reads are refused until then.
+      if (!report_.EioSinceRestart(sim_)) Fail(tp + " is offline without an I/O error");
+      return;
+    }
     // Acknowledgements first: the flusher may acknowledge more while this
     // runs, and an acknowledgement follows the HW it needs.
     int64_t last_acked = -1;
@@ -708,8 +725,10 @@ class Simulation {
     int64_t at = start;
     while (at < end) {
       auto read = log->Read(Offset(at), 1 << 20, Offset(end));
+      if (!read.ok() && !reopened && log->offline() && report_.EioSinceRestart(sim_)) return;  // went offline meanwhile
       if (!read.ok() || read->slices.empty()) {
-        Fail(tp + ": read at " + std::to_string(at) + " failed or empty below log end " + std::to_string(end));
+        Fail(tp + ": read at " + std::to_string(at) + " below log end " + std::to_string(end) + " (HW " +
+             std::to_string(hw) + ") " + (read.ok() ? std::string("is empty") : "failed: " + read.status().ToString()));
         return;
       }
       auto bytes = storage::ReadBytes(read->slices);
@@ -729,12 +748,14 @@ class Simulation {
         at = h->last_offset() + 1;
       }
     }
-    // Offsets strictly increasing (contiguous from the first batch unless compacted).
-    int64_t expect = -1;
+    // Offsets strictly increasing, contiguous from the log start unless
+    // compacted (and then the first batch still holds the log start or a
+    // later offset).
+    int64_t expect = start;
     std::map<int64_t, Record> present_records;
     for (const auto& [base, bytes] : present) {
       auto h = ParseBatchHeader(bytes);
-      if (expect >= 0 && (compacted ? base < expect : base != expect)) {
+      if (compacted ? h->last_offset() < expect : base != expect) {
         Fail(tp + ": batch at " + std::to_string(base) + ", expected " + std::to_string(expect));
         return;
       }
@@ -796,10 +817,10 @@ class Simulation {
       }
     }
     if (!reopened) return;
-    // The model becomes the recovered log: everything below the end is
-    // durable now, anything above it was lost (its offsets will be reused).
+    // The model becomes the recovered log: what is present is durable now,
+    // anything else was lost (offsets above the end will be reused).
     for (auto it = mp.batches.begin(); it != mp.batches.end();) {
-      if (it->first >= end) {
+      if (it->first >= end || (!compacted && it->first >= start && !present.contains(it->first))) {
         it = mp.batches.erase(it);
       } else {
         it->second.acked->store(true);
