@@ -6,12 +6,26 @@
 // produce into the data topic, TxnOffsetCommit, EndTxn commit/abort, with
 // power cuts (sometimes right after an unanswered commit or EndTxn) followed
 // by a reload, and fsync EIO (an operation that fails then is not
-// acknowledged, and the machine is power-cycled). After each reload, once every transaction has ended (the
-// clock is moved past the transaction timeout and the coordinators ticked),
-// it checks:
+// acknowledged, and the machine is power-cycled). Group "gm" has up to four
+// members that join, sync, heartbeat, leave and let their sessions expire;
+// groups gs0-gs2 and gm get multi-partition commits, OffsetDelete and
+// DeleteGroups. Power cuts also land in the middle of 1-3 group requests in
+// flight on different groups: right after the group coordinator's n-th
+// append (records in the page cache, not synced), at its n-th durability
+// acknowledgement (synced, never answered), or at a random moment
+// (CrashPointLog sits between the coordinator and its log).
+// Right after each reload gm must be absent only if every acknowledged
+// generation's group was being deleted, else at a generation the
+// coordinator formed, with exactly its members, not below the acknowledged
+// one and not of a life whose deletion was acknowledged. Then, once every
+// transaction has ended (the clock is moved past the transaction timeout
+// and the coordinators ticked), it checks:
 //   - a consumer group's synced generation and member survive;
-//   - every acknowledged offset commit is what OffsetFetch returns unless a
-//     later commit replaced it; no offset appears that was never committed;
+//   - every acknowledged offset commit or deletion is what OffsetFetch
+//     shows unless a later commit or deletion replaced it; no offset
+//     appears that was never committed; no request is half-applied (one of
+//     its partitions shows it, another cannot have); a group whose deletion
+//     was acknowledged, with nothing after it, is gone;
 //   - every transactional batch in the data partitions is followed by its
 //     producer's marker (the LSO reaches the HW), all batches of one
 //     transaction got the same outcome, and an acknowledged EndTxn's outcome
@@ -21,7 +35,8 @@
 //   - producer id/epoch of a transactional id never go backwards.
 //
 // The flushers run on their own threads, so a seed replays the same
-// operations but not always the same fsync timing.
+// operations but not always the same fsync timing. Seeds are scrambled
+// (SimRng kScrambleSeed), so consecutive seeds are unrelated runs.
 //
 // Env: KEEL_SIM_SECONDS bounds the run (default 20); KEEL_SIM_SEED replays
 // one seed verbosely (KEEL_SIM_LOG=1 adds the storage logs); KEEL_SIM_FIRST_SEED picks the first seed (default 1).
