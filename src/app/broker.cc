@@ -68,7 +68,9 @@ void Broker::LogRecoverySummary(std::chrono::milliseconds took) {
     }
   }
   auto log = ModuleLogger("broker");
-  if (recovered == 0) {
+  if (logs == 0) {
+    log->info("no partition logs yet (a new log dir)");
+  } else if (recovered == 0) {
     log->info("opened {} partition logs in {} ms; previous shutdown was clean (no recovery)", logs,
               took.count());
   } else {
