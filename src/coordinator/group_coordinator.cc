@@ -263,10 +263,12 @@ void GroupCoordinator::RunDeferred(Deferred& d) {
 void GroupCoordinator::Write(int32_t partition, std::vector<CoordinatorRecord> records,
                              DurableCallback on_durable, Deferred& d, int64_t txn_producer_id,
                              int16_t txn_producer_epoch) {
+  BeginAppendLocked();
   auto appended = txn_producer_id >= 0
                       ? log_->AppendTransactional(partition, txn_producer_id, txn_producer_epoch,
                                                   records)
                       : log_->Append(partition, records);
+  EndAppendLocked(d);
   if (!appended.ok()) {
     ModuleLogger("group")->warn("append to {}-{} failed: {}", kConsumerOffsetsTopic, partition,
                                 appended.status().ToString());
@@ -282,7 +284,22 @@ void GroupCoordinator::Write(int32_t partition, std::vector<CoordinatorRecord> r
   d.waits.emplace_back(partition, *appended);
 }
 
+void GroupCoordinator::EndAppendLocked(Deferred& d) {
+  appending_thread_.store(std::thread::id());
+  for (auto& c : inline_completions_) {
+    d.calls.push_back([this, c = std::move(c)]() mutable {
+      OnDurable(c.partition, c.last_offset, std::move(c.status));
+    });
+  }
+  inline_completions_.clear();
+}
+
 void GroupCoordinator::OnDurable(int32_t partition, int64_t last_offset, absl::Status status) {
+  if (appending_thread_.load() == std::this_thread::get_id()) {
+    // Delivered by an append this thread makes while holding mu_.
+    inline_completions_.push_back({partition, last_offset, std::move(status)});
+    return;
+  }
   Deferred d;
   {
     std::lock_guard lock(mu_);
@@ -1175,7 +1192,9 @@ void GroupCoordinator::CompleteTxn(int32_t partition, int64_t producer_id, int16
   Deferred d;
   {
     std::lock_guard lock(mu_);
+    BeginAppendLocked();
     auto appended = log_->AppendMarker(partition, producer_id, producer_epoch, commit);
+    EndAppendLocked(d);
     if (!appended.ok()) {
       ModuleLogger("group")->warn("marker for producer {} in {}-{} failed: {}", producer_id,
                                   kConsumerOffsetsTopic, partition, appended.status().ToString());

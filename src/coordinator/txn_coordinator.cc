@@ -75,7 +75,9 @@ void TxnCoordinator::WriteState(Entry& e, TxnMetadata next, Then then, Deferred&
   const std::string id = next.transactional_id;
   const int32_t partition = PartitionOf(id);
   CoordinatorRecord record = TxnStateRecord(next);
+  BeginAppendLocked();
   auto appended = log_->Append(partition, std::span<const CoordinatorRecord>(&record, 1));
+  EndAppendLocked(d);
   if (!appended.ok()) {
     ModuleLogger("txn")->warn("cannot write the state of transactional id {}: {}", id,
                               appended.status().ToString());
@@ -98,7 +100,9 @@ void TxnCoordinator::WriteTombstone(Entry& e, Deferred& d) {
   const std::string id = e.meta.transactional_id;
   const int32_t partition = PartitionOf(id);
   CoordinatorRecord record = TxnTombstone(id);
+  BeginAppendLocked();
   auto appended = log_->Append(partition, std::span<const CoordinatorRecord>(&record, 1));
+  EndAppendLocked(d);
   if (!appended.ok()) return;  // tried again at the next expiry check
   e.writing = true;
   d.calls.push_back([this, partition, offset = *appended, id]() mutable {
@@ -108,8 +112,22 @@ void TxnCoordinator::WriteTombstone(Entry& e, Deferred& d) {
   });
 }
 
+void TxnCoordinator::EndAppendLocked(Deferred& d) {
+  appending_thread_.store(std::thread::id());
+  for (auto& call : inline_completions_) d.calls.push_back(std::move(call));
+  inline_completions_.clear();
+}
+
 void TxnCoordinator::OnStateDurable(const std::string& id, TxnMetadata next, bool tombstone,
                                     absl::Status st, Then then) {
+  if (appending_thread_.load() == std::this_thread::get_id()) {
+    // Delivered by an append this thread makes while holding mu_.
+    inline_completions_.push_back([this, id, next = std::move(next), tombstone, st = std::move(st),
+                                   then = std::move(then)]() mutable {
+      OnStateDurable(id, std::move(next), tombstone, std::move(st), std::move(then));
+    });
+    return;
+  }
   Deferred d;
   {
     std::lock_guard lock(mu_);

@@ -6,12 +6,26 @@
 // produce into the data topic, TxnOffsetCommit, EndTxn commit/abort, with
 // power cuts (sometimes right after an unanswered commit or EndTxn) followed
 // by a reload, and fsync EIO (an operation that fails then is not
-// acknowledged, and the machine is power-cycled). After each reload, once every transaction has ended (the
-// clock is moved past the transaction timeout and the coordinators ticked),
-// it checks:
+// acknowledged, and the machine is power-cycled). Group "gm" has up to four
+// members that join, sync, heartbeat, leave and let their sessions expire;
+// groups gs0-gs2 and gm get multi-partition commits, OffsetDelete and
+// DeleteGroups. Power cuts also land in the middle of 1-3 group requests in
+// flight on different groups: right after the group coordinator's n-th
+// append (records in the page cache, not synced), at its n-th durability
+// acknowledgement (synced, never answered), or at a random moment
+// (CrashPointLog sits between the coordinator and its log).
+// Right after each reload gm must be absent only if every acknowledged
+// generation's group was being deleted, else at a generation the
+// coordinator formed, with exactly its members, not below the acknowledged
+// one and not of a life whose deletion was acknowledged. Then, once every
+// transaction has ended (the clock is moved past the transaction timeout
+// and the coordinators ticked), it checks:
 //   - a consumer group's synced generation and member survive;
-//   - every acknowledged offset commit is what OffsetFetch returns unless a
-//     later commit replaced it; no offset appears that was never committed;
+//   - every acknowledged offset commit or deletion is what OffsetFetch
+//     shows unless a later commit or deletion replaced it; no offset
+//     appears that was never committed; no request is half-applied (one of
+//     its partitions shows it, another cannot have); a group whose deletion
+//     was acknowledged, with nothing after it, is gone;
 //   - every transactional batch in the data partitions is followed by its
 //     producer's marker (the LSO reaches the HW), all batches of one
 //     transaction got the same outcome, and an acknowledged EndTxn's outcome
@@ -21,11 +35,13 @@
 //   - producer id/epoch of a transactional id never go backwards.
 //
 // The flushers run on their own threads, so a seed replays the same
-// operations but not always the same fsync timing.
+// operations but not always the same fsync timing. Seeds are scrambled
+// (SimRng kScrambleSeed), so consecutive seeds are unrelated runs.
 //
 // Env: KEEL_SIM_SECONDS bounds the run (default 20); KEEL_SIM_SEED replays
 // one seed verbosely (KEEL_SIM_LOG=1 adds the storage logs); KEEL_SIM_FIRST_SEED picks the first seed (default 1).
 // Prints one summary line: `power-cut seeds: <N> failures: <M>`.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -50,11 +66,10 @@
 #include "keel/coordinator/txn_coordinator.h"
 #include "keel/partition/partition_manager.h"
 #include "keel/server/producer_id_allocator.h"
-#include "spdlog/sinks/null_sink.h"
-#include "spdlog/sinks/stdout_sinks.h"
 #include "testutil/batch_builder.h"
 #include "testutil/crashable_file_system.h"
 #include "testutil/sim_file_system.h"
+#include "testutil/sim_report.h"
 #include "testutil/sim_seeds.h"
 
 namespace keel::coordinator {
@@ -70,7 +85,7 @@ const char* const kTxnIds[] = {"tx0", "tx1", "tx2"};
 // The generator with this simulation's salt (seed -> sequence as before).
 class Rng : public keel::testing::SimRng {
  public:
-  explicit Rng(uint64_t seed) : SimRng(seed, 0xABCDEFULL) {}
+  explicit Rng(uint64_t seed) : SimRng(seed, 0xABCDEFULL, kScrambleSeed) {}
 };
 
 class SimClock final : public Clock {
@@ -106,60 +121,122 @@ struct ModelProducer {
   int16_t max_epoch = -1;
   int open = -1;  // index into txns_ of the open transaction, -1 if none
   bool offsets_added = false;
+  int64_t begin_ms = 0;                    // when the open transaction began
   std::set<int32_t> partitions;            // data partitions added
   std::map<int32_t, int32_t> next_seq;     // per data partition
 };
 
-struct SimpleCommit {
-  int64_t value;
-  std::shared_ptr<std::atomic<bool>> acked;
+// One event in the history of a group's committed offset of a partition.
+struct OffsetEvent {
+  std::optional<int64_t> value;  // nullopt: deleted (OffsetDelete, DeleteGroups)
+  std::shared_ptr<std::atomic<bool>> acked = std::make_shared<std::atomic<bool>>(false);
+  int op = -1;  // the request it came from (one request writes one batch)
+};
+
+// What the model knows of one life of group "gm" (it ends when the group is
+// deleted, by DeleteGroups or by the coordinator's expiry of an empty group
+// without offsets).
+struct GmEra {
+  std::map<int32_t, std::vector<std::string>> generations{{0, {}}};  // formed: generation -> members
+  int32_t acked = -1;           // newest generation whose SyncGroup was answered
+  bool delete_issued = false;   // a deletion was under way or done
+  std::shared_ptr<std::atomic<bool>> delete_acked;  // DeleteGroups answered Ok
+};
+
+// The consumer-protocol subscription of gm's members: topic "in" (so
+// OffsetDelete of "in" is refused while the group has members).
+const Bytes kGmSubscription = {0, 0, 0, 0, 0, 1, 0, 2, 'i', 'n', 0xff, 0xff, 0xff, 0xff};
+constexpr int32_t kGmSessionMs = 30000;
+
+// A CoordinatorLog in front of the group coordinator's real one that can cut
+// the power at two points of a write: right after the n-th append returned
+// (the records are in the page cache, nothing waits for their fsync yet), or
+// when the n-th durability acknowledgement arrives (the records are durable
+// but the writer learns an error, as a client whose broker died before
+// answering). Thread-safe; `inner` and `fs` must outlive it.
+class CrashPointLog final : public CoordinatorLog {
+ public:
+  CrashPointLog(CoordinatorLog* inner, keel::testing::CrashableFileSystem* fs) : inner_(inner), fs_(fs) {}
+
+  void CrashAfterAppend(int n) { appends_.store(n); }
+  void CrashBeforeAck(int n) { acks_.store(n); }
+  void Disarm() {
+    appends_.store(-1);
+    acks_.store(-1);
+  }
+
+  int32_t partition_count() const override { return inner_->partition_count(); }
+  absl::StatusOr<int64_t> Append(int32_t partition, std::span<const CoordinatorRecord> records) override {
+    auto r = inner_->Append(partition, records);
+    AfterAppend(r.ok());
+    return r;
+  }
+  absl::StatusOr<int64_t> AppendTransactional(int32_t partition, int64_t producer_id, int16_t producer_epoch,
+                                              std::span<const CoordinatorRecord> records) override {
+    auto r = inner_->AppendTransactional(partition, producer_id, producer_epoch, records);
+    AfterAppend(r.ok());
+    return r;
+  }
+  absl::StatusOr<int64_t> AppendMarker(int32_t partition, int64_t producer_id, int16_t producer_epoch,
+                                       bool commit) override {
+    auto r = inner_->AppendMarker(partition, producer_id, producer_epoch, commit);
+    AfterAppend(r.ok());
+    return r;
+  }
+  void WaitDurable(int32_t partition, int64_t last_offset, absl::AnyInvocable<void(absl::Status)> done) override {
+    inner_->WaitDurable(partition, last_offset, [this, done = std::move(done)](absl::Status s) mutable {
+      if (s.ok() && Hit(acks_)) {
+        fs_->Crash();
+        s = absl::UnavailableError("simulated power cut before the acknowledgement");
+      }
+      done(std::move(s));
+    });
+  }
+
+ private:
+  static bool Hit(std::atomic<int>& countdown) {
+    int c = countdown.load();
+    while (c > 0 && !countdown.compare_exchange_weak(c, c - 1)) {
+    }
+    return c == 1;
+  }
+  void AfterAppend(bool ok) {
+    if (ok && Hit(appends_)) fs_->Crash();
+  }
+
+  CoordinatorLog* inner_;
+  keel::testing::CrashableFileSystem* fs_;
+  std::atomic<int> appends_{-1};
+  std::atomic<int> acks_{-1};
 };
 
 class Simulation {
  public:
   Simulation(uint64_t seed, bool verbose)
-      : seed_(seed), verbose_(verbose), rng_(seed), sim_(seed ^ 0xFACEULL), fs_(&sim_) {
-    // Storage logs only with KEEL_SIM_LOG set: they change the timing.
-    logger_ = verbose && std::getenv("KEEL_SIM_LOG") ? std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::stdout_sink_mt>())
-                      : std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::null_sink_mt>());
-  }
+      : report_(seed, verbose), rng_(seed), sim_(seed ^ 0xFACEULL), fs_(&sim_),
+        logger_(keel::testing::SimLogger(verbose)) {}
 
   std::string Run() {
     if (auto s = sim_.CreateDir("/d0"); !s.ok()) return s.ToString();
     if (auto s = sim_.SyncDir("/"); !s.ok()) return s.ToString();
-    if (!Start("initial start")) return failure_;
+    if (!Start("initial start")) return report_.failure();
     if (auto r = pm_->CreateTopic(kData, kDataPartitions, {}); !r.ok()) return r.status().ToString();
     int steps = 100 + int(rng_.Below(150));
-    for (int i = 0; i < steps && failure_.empty(); ++i) Step(i);
-    if (failure_.empty()) CrashAndReload("final power cut");
+    for (int i = 0; i < steps && report_.ok(); ++i) Step(i);
+    if (report_.ok()) CrashAndReload("final power cut");
     Stop();
-    return failure_;
+    return report_.failure();
   }
 
   keel::testing::SimFileSystem& sim() { return sim_; }
 
  private:
-  void Fail(const std::string& what) {
-    if (!failure_.empty()) return;
-    std::ostringstream out;
-    out << "seed " << seed_ << " step " << step_ << " (" << last_op_ << "): " << what;
-    failure_ = out.str();
-  }
+  void Fail(const std::string& what) { report_.Fail(what); }
   // An operation failed. Fine after an injected fsync EIO (not
   // acknowledged; the machine is power-cycled before the next step), a
   // failure otherwise.
-  void OpError(const std::string& what) {
-    if (sim_.stats().injected_eio > eio_at_start_) {
-      Note("not acknowledged after an injected EIO: " + what);
-      needs_power_cycle_ = true;
-      return;
-    }
-    Fail(what);
-  }
-  void Note(const std::string& op) {
-    last_op_ = op;
-    if (verbose_) std::cout << "step " << step_ << ": " << op << std::endl;
-  }
+  void OpError(const std::string& what) { report_.OpError(sim_, what); }
+  void Note(const std::string& op) { report_.Note(op); }
 
   // As the broker starts: partitions, producer ids, __consumer_offsets and
   // the group coordinator, then __transaction_state and the transaction
@@ -168,8 +245,7 @@ class Simulation {
     Note("start after " + why);
     sim_.FailNextDataSyncs(0);
     sim_.FailNextDirSyncs(0);
-    eio_at_start_ = sim_.stats().injected_eio;
-    needs_power_cycle_ = false;
+    report_.Restarted(sim_);
     partition::PartitionManagerOptions o;
     o.log_dirs = {"/d0"};
     o.fs = &fs_;
@@ -188,7 +264,8 @@ class Simulation {
     offsets_log_ = std::move(*offsets_log);
     GroupCoordinatorConfig gcfg;
     gcfg.initial_rebalance_delay_ms = 0;
-    groups_ = std::make_unique<GroupCoordinator>(gcfg, offsets_log_.get(), &clock_);
+    crash_log_ = std::make_unique<CrashPointLog>(offsets_log_.get(), &fs_);
+    groups_ = std::make_unique<GroupCoordinator>(gcfg, crash_log_.get(), &clock_);
     if (auto n = offsets_log_->LoadInto(*groups_); !n.ok()) {
       return Fail("group load: " + n.status().ToString()), false;
     }
@@ -217,6 +294,7 @@ class Simulation {
     markers_.reset();
     txn_log_.reset();
     groups_.reset();
+    crash_log_.reset();
     offsets_log_.reset();
     pm_.reset();
     ids_.reset();
@@ -231,8 +309,8 @@ class Simulation {
   }
 
   void Step(int i) {
-    step_ = i;
-    if (needs_power_cycle_) return CrashAndReload("power cycle after an I/O error");
+    report_.SetStep(i);
+    if (report_.needs_power_cycle()) return CrashAndReload("power cycle after an I/O error");
     clock_.now += int64_t(rng_.Below(30));
     uint64_t r = rng_.Below(100);
     if (rng_.Chance(0.04)) {
@@ -246,17 +324,22 @@ class Simulation {
       }
       return;
     }
-    if (r < 15) {
+    if (r < 10) {
       SimpleCommitOp(/*then_crash=*/false);
-    } else if (r < 17) {
+    } else if (r < 12) {
       SimpleCommitOp(/*then_crash=*/true);
-    } else if (r < 92) {
+    } else if (r < 22) {
+      GroupOp();
+    } else if (r < 26) {
+      CrashMidOperations();
+    } else if (r < 90) {
       TxnOp(kTxnIds[rng_.Below(3)]);
     } else if (r < 96) {
       CrashAndReload("power cut");
     } else {
       Note("tick");
-      groups_->Tick();
+      GmHeartbeats();
+      TickGroups();
       txns_->Tick();
     }
   }
@@ -279,7 +362,7 @@ class Simulation {
     groups_->Join(std::move(req), [joined](JoinResult r) { joined->set_value(std::move(r)); });
     for (int i = 0; i < 200 && jf.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready; ++i) {
       clock_.now += 50;
-      groups_->Tick();
+      TickGroups();
     }
     auto j = Await(jf);
     if (!j || j->error != GroupError::kNone) {
@@ -310,6 +393,7 @@ class Simulation {
     if (consumer && !member_ && !JoinGroupOp()) return;
     std::string group = consumer ? "gc" : "gs" + std::to_string(rng_.Below(3));
     TopicPartition tp{"in", PartitionId(int32_t(rng_.Below(4)))};
+    AwaitNotDead(group);
     int64_t value = ++next_value_;
     Note("commit " + group + " " + tp.topic + "-" + std::to_string(tp.partition.value) + " = " +
          std::to_string(value) + (then_crash ? " then power cut" : ""));
@@ -321,7 +405,8 @@ class Simulation {
     }
     req.partitions.push_back({tp, Offset(value), -1, std::nullopt});
     auto acked = std::make_shared<std::atomic<bool>>(false);
-    simple_[{group, tp}].push_back({value, acked});
+    if (deletes_.contains(group)) deletes_[group].later_commit = true;
+    offsets_[{group, tp}].push_back({value, acked, next_op_++});
     auto done = std::make_shared<std::promise<std::vector<GroupError>>>();
     auto f = done->get_future();
     groups_->CommitOffsets(std::move(req), [done, acked](std::vector<GroupError> e) {
@@ -428,6 +513,7 @@ class Simulation {
     p.open = int(txns_model_.size()) - 1;
     p.partitions = parts;
     p.offsets_added = offsets;
+    p.begin_ms = clock_.NowMs();
   }
 
   void AddMoreOp(const std::string& id, ModelProducer& p) {
@@ -535,7 +621,7 @@ class Simulation {
     clock_.now += kTxnTimeoutMs + 1000;
     for (int round = 0; round < 400; ++round) {
       txns_->Tick();
-      groups_->Tick();
+      TickGroups();
       bool pending = false;
       for (const char* id : kTxnIds) {
         auto d = txns_->Describe(id);
@@ -553,7 +639,7 @@ class Simulation {
   }
 
   void VerifyAfterReload() {
-    if (!failure_.empty()) return;
+    if (!report_.ok()) return;
     // Producer ids / epochs as loaded.
     for (const char* id : kTxnIds) {
       ModelProducer& p = producers_[id];
@@ -566,6 +652,8 @@ class Simulation {
         }
       }
     }
+    VerifyGm();
+    if (!report_.ok()) return;
     if (!DriveToCompletion()) return Fail("transactions did not complete after reload");
     for (const char* id : kTxnIds) {
       ModelProducer& p = producers_[id];
@@ -582,7 +670,16 @@ class Simulation {
     VerifyMembership();
     VerifyDataPartitions();
     VerifyTxnOffsets();
-    VerifySimpleCommits();
+    VerifyOffsets();
+    // gm's clients: whoever the coordinator still holds (the clock jump of
+    // the completion usually expired them all).
+    SnapshotGm();
+    gm_members_.clear();
+    gm_generation_ = -1;
+    if (groups_->StateOf("gm") == GroupState::kStable) {
+      gm_members_ = groups_->MembersOf("gm");
+      gm_generation_ = groups_->GenerationOf("gm").value_or(-1);
+    }
   }
 
   // The consumer group's member and generation, once its SyncGroup was
@@ -602,7 +699,7 @@ class Simulation {
   // its producer's marker; records each transaction's observed outcome.
   void VerifyDataPartitions() {
     std::map<std::string, bool> seen;  // value -> committed
-    for (int part = 0; part < kDataPartitions && failure_.empty(); ++part) {
+    for (int part = 0; part < kDataPartitions && report_.ok(); ++part) {
       auto log = pm_->GetLog({kData, PartitionId(part)});
       if (!log) return Fail("data partition missing");
       int64_t end = log->log_end_offset().value;
@@ -711,35 +808,540 @@ class Simulation {
     }
   }
 
-  void VerifySimpleCommits() {
-    for (auto& [key, history] : simple_) {
+  // ---- group "gm": several members, heartbeats, leaves, expiry ----
+
+  static std::vector<std::string> Sorted(std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+  static std::string Err(GroupError e) { return std::string(GroupErrorName(e)); }
+
+  // A group the coordinator is deleting (Dead until its tombstone is
+  // durable) refuses requests with COORDINATOR_NOT_AVAILABLE; clients retry.
+  // Waits for the deletion to settle.
+  void AwaitNotDead(const std::string& group) {
+    for (int i = 0; i < 5000 && groups_->StateOf(group) == GroupState::kDead; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (group == "gm") SnapshotGm();
+  }
+
+  void TickGroups() {
+    groups_->Tick();
+    SnapshotGm();
+  }
+
+  // Records what the coordinator shows of gm now; called after anything
+  // that may change it.
+  void SnapshotGm() {
+    GmEra& era = gm_eras_.back();
+    auto state = groups_->StateOf("gm");
+    const bool existed = era.acked >= 0 || era.generations.size() > 1;
+    if (!state || *state == GroupState::kDead) {
+      if (existed) era.delete_issued = true;
+      if (!state) {
+        if (existed) gm_eras_.push_back(GmEra{});
+        gm_members_.clear();
+        gm_generation_ = -1;
+      }
+      return;
+    }
+    if (*state == GroupState::kPreparingRebalance) return;
+    if (auto gen = groups_->GenerationOf("gm")) era.generations[*gen] = Sorted(groups_->MembersOf("gm"));
+  }
+
+  // A rebalance of gm: every member the model holds rejoins (the leader
+  // first so that a rebalance starts, or a new member first when `grow`),
+  // then all sync, the leader last with an assignment for each. With
+  // `tolerant` a power cut is armed: failures are expected, not checked.
+  // True when the new generation was synced (acknowledged).
+  bool GmRebalance(bool grow, bool tolerant) {
+    AwaitNotDead("gm");
+    std::vector<std::string> joiners = gm_members_;
+    if (auto leader = groups_->LeaderOf("gm")) {
+      auto it = std::find(joiners.begin(), joiners.end(), *leader);
+      if (it != joiners.end()) std::rotate(joiners.begin(), it, it + 1);
+    }
+    if (grow || joiners.empty()) joiners.insert(joiners.begin(), "");
+    if (deletes_.contains("gm")) deletes_["gm"].later_commit = true;
+    Note("rebalance gm with " + std::to_string(joiners.size()) + " members" + (grow ? " (one new)" : "") +
+         (tolerant ? " during a power cut" : ""));
+    std::vector<std::future<JoinResult>> joins;
+    for (const auto& id : joiners) {
+      JoinRequest req;
+      req.group_id = "gm";
+      req.member_id = id;
+      req.protocol_type = "consumer";
+      req.protocols.push_back({"range", kGmSubscription});
+      req.session_timeout_ms = kGmSessionMs;
+      req.rebalance_timeout_ms = 20000;
+      req.client_id = "gm";
+      auto pr = std::make_shared<std::promise<JoinResult>>();
+      joins.push_back(pr->get_future());
+      groups_->Join(std::move(req), [pr](JoinResult r) { pr->set_value(std::move(r)); });
+    }
+    std::vector<JoinResult> results;
+    for (auto& f : joins) {
+      auto r = Await(f, 10);
+      if (!r) return Fail("gm JoinGroup never answered"), false;
+      results.push_back(std::move(*r));
+    }
+    for (const auto& r : results) {
+      if (r.error != GroupError::kNone) {
+        SnapshotGm();
+        if (!tolerant) OpError("gm JoinGroup of " + r.member_id + ": " + Err(r.error));
+        return false;
+      }
+    }
+    const int32_t gen = results[0].generation;
+    const std::string leader = results[0].leader;
+    std::vector<std::string> ids, listed;
+    for (const auto& r : results) {
+      if (r.generation != gen || r.leader != leader) {
+        return Fail("members of one gm rebalance got different generations or leaders"), false;
+      }
+      ids.push_back(r.member_id);
+      if (r.member_id == leader) {
+        for (const auto& m : r.members) listed.push_back(m.member_id);
+      }
+    }
+    if (Sorted(ids) != Sorted(listed)) return Fail("gm leader's member list differs from who joined"), false;
+    if (gm_generation_ >= 0 && gen <= gm_generation_) {
+      return Fail("gm generation went from " + std::to_string(gm_generation_) + " to " + std::to_string(gen)), false;
+    }
+    gm_eras_.back().generations[gen] = Sorted(ids);
+    gm_members_ = ids;
+    gm_generation_ = gen;
+    // Followers first (they wait for the leader's assignment), then the leader.
+    std::vector<std::string> order = ids;
+    std::stable_partition(order.begin(), order.end(), [&](const std::string& id) { return id != leader; });
+    std::vector<std::future<SyncResult>> syncs;
+    for (const auto& id : order) {
+      SyncRequest sync;
+      sync.group_id = "gm";
+      sync.generation = gen;
+      sync.member_id = id;
+      if (id == leader) {
+        for (size_t i = 0; i < ids.size(); ++i) sync.assignments.push_back({ids[i], Bytes{uint8_t(i)}});
+      }
+      auto pr = std::make_shared<std::promise<SyncResult>>();
+      syncs.push_back(pr->get_future());
+      groups_->Sync(std::move(sync), [pr](SyncResult r) { pr->set_value(std::move(r)); });
+    }
+    bool all_ok = true;
+    std::string error;
+    for (auto& f : syncs) {
+      auto r = Await(f, 10);
+      if (!r) return Fail("gm SyncGroup never answered"), false;
+      if (r->error != GroupError::kNone) {
+        all_ok = false;
+        error = Err(r->error);
+      }
+    }
+    if (!all_ok) {
+      SnapshotGm();
+      if (!tolerant) OpError("gm SyncGroup: " + error);
+      return false;
+    }
+    GmEra& era = gm_eras_.back();
+    era.acked = std::max(era.acked, gen);
+    Note("gm generation " + std::to_string(gen) + " synced with " + std::to_string(ids.size()) + " members");
+    SnapshotGm();
+    return true;
+  }
+
+  // Every member heartbeats. As clients do, a member the coordinator
+  // dropped is forgotten and a rebalance in progress is joined.
+  void GmHeartbeats() {
+    bool rejoin = false;
+    for (auto it = gm_members_.begin(); it != gm_members_.end();) {
+      GroupError e = groups_->Heartbeat("gm", gm_generation_, *it, std::nullopt);
+      if (e == GroupError::kNone) {
+        ++it;
+      } else if (e == GroupError::kRebalanceInProgress) {
+        rejoin = true;
+        ++it;
+      } else if (e == GroupError::kUnknownMemberId || e == GroupError::kIllegalGeneration) {
+        Note("gm member " + *it + " was dropped: " + Err(e));
+        it = gm_members_.erase(it);
+        rejoin = true;
+      } else {
+        return Fail("gm heartbeat of " + *it + ": " + Err(e));
+      }
+    }
+    if (!rejoin) return;
+    if (gm_members_.empty()) {
+      gm_generation_ = -1;
+      SnapshotGm();
+    } else {
+      GmRebalance(false, false);
+    }
+  }
+
+  void GmLeaveOp() {
+    if (gm_members_.empty()) {
+      GmRebalance(true, false);
+      return;
+    }
+    size_t i = rng_.Below(gm_members_.size());
+    std::string id = gm_members_[i];
+    Note("gm member " + id + " leaves");
+    LeaveResult r = groups_->Leave("gm", {MemberIdentity{id, std::nullopt}});
+    if (r.error != GroupError::kNone || r.members.size() != 1 || r.members[0] != GroupError::kNone) {
+      return Fail("LeaveGroup of " + id + ": " + Err(r.error));
+    }
+    gm_members_.erase(gm_members_.begin() + long(i));
+    if (gm_members_.empty()) {
+      gm_generation_ = -1;
+      SnapshotGm();
+    } else {
+      GmRebalance(false, false);
+    }
+  }
+
+  // gm's members stop heartbeating and their sessions expire. Not when a
+  // transaction has been open for a while: the clock jump would time it out.
+  void GmExpireOp() {
+    for (const auto& [id, p] : producers_) {
+      if (p.open >= 0 && clock_.NowMs() - p.begin_ms > kTxnTimeoutMs - kGmSessionMs - 10000) {
+        return Note("gm's members keep heartbeating (transaction of " + id + " open for " +
+                    std::to_string(clock_.NowMs() - p.begin_ms) + " ms)");
+      }
+    }
+    Note("gm's " + std::to_string(gm_members_.size()) + " members stop heartbeating and expire");
+    clock_.now += kGmSessionMs + 1;
+    TickGroups();
+    if (!groups_->MembersOf("gm").empty()) return Fail("gm members outlived their sessions");
+    gm_members_.clear();
+    gm_generation_ = -1;
+  }
+
+  std::vector<TopicPartition> RandomTps() {
+    std::set<TopicPartition> out;
+    int n = 1 + int(rng_.Below(3));
+    for (int i = 0; i < n; ++i) {
+      out.insert(TopicPartition{rng_.Chance(0.5) ? "in" : "aux", PartitionId(int32_t(rng_.Below(4)))});
+    }
+    return {out.begin(), out.end()};
+  }
+  static std::string Names(const std::vector<TopicPartition>& tps) {
+    std::string out;
+    for (const auto& tp : tps) out += (out.empty() ? "" : ",") + tp.topic + "-" + std::to_string(tp.partition.value);
+    return out;
+  }
+
+  // An offset commit of several partitions (one batch) to `group`; gm
+  // commits as one of its members. `wait` false: the answer is only
+  // recorded (a power cut is armed).
+  void CommitOp(const std::string& group, const std::vector<TopicPartition>& tps, bool wait) {
+    AwaitNotDead(group);
+    OffsetCommitRequest req;
+    req.group_id = group;
+    if (group == "gm") {
+      if (gm_members_.empty()) return;
+      req.member_id = gm_members_[rng_.Below(gm_members_.size())];
+      req.generation = gm_generation_;
+    }
+    if (deletes_.contains(group)) deletes_[group].later_commit = true;
+    int op = next_op_++;
+    auto acked = std::make_shared<std::atomic<bool>>(false);
+    std::string values;
+    for (const auto& tp : tps) {
+      int64_t value = ++next_value_;
+      req.partitions.push_back({tp, Offset(value), -1, std::nullopt});
+      offsets_[{group, tp}].push_back({value, acked, op});
+      values += " " + std::to_string(value);
+    }
+    Note("commit " + group + " " + Names(tps) + " =" + values + (wait ? "" : " (unanswered)"));
+    auto done = std::make_shared<std::promise<std::vector<GroupError>>>();
+    auto f = done->get_future();
+    inflight_->fetch_add(1);
+    groups_->CommitOffsets(std::move(req), [done, acked, inflight = inflight_](std::vector<GroupError> e) {
+      bool ok = true;
+      for (GroupError x : e) ok = ok && x == GroupError::kNone;
+      if (ok) acked->store(true);
+      inflight->fetch_sub(1);
+      done->set_value(std::move(e));
+    });
+    if (!wait) return;
+    auto e = Await(f);
+    if (!e) return Fail("offset commit never answered");
+    if (!acked->load()) return OpError("offset commit of " + group + " not acknowledged");
+  }
+
+  // OffsetDelete. Expected: GROUP_ID_NOT_FOUND for a missing group, and
+  // GROUP_SUBSCRIBED_TO_TOPIC for a topic gm's members consume.
+  void DeleteOffsetsOp(const std::string& group, const std::vector<TopicPartition>& tps, bool wait) {
+    AwaitNotDead(group);
+    auto state = groups_->StateOf(group);
+    const bool missing = !state || *state == GroupState::kDead;
+    const bool members = !groups_->MembersOf(group).empty();
+    int op = next_op_++;
+    auto acked = std::make_shared<std::atomic<bool>>(false);
+    std::vector<GroupError> expect_per;
+    for (const auto& tp : tps) {
+      bool subscribed = group == "gm" && members && tp.topic == "in";
+      expect_per.push_back(subscribed ? GroupError::kGroupSubscribedToTopic : GroupError::kNone);
+      if (!missing && !subscribed) offsets_[{group, tp}].push_back({std::nullopt, acked, op});
+    }
+    GroupError expect = missing ? GroupError::kGroupIdNotFound : GroupError::kNone;
+    Note("delete offsets " + group + " " + Names(tps) + (wait ? "" : " (unanswered)") + ", expecting " + Err(expect));
+    auto done = std::make_shared<std::promise<std::pair<GroupError, std::vector<GroupError>>>>();
+    auto f = done->get_future();
+    inflight_->fetch_add(1);
+    groups_->DeleteOffsets(group, tps,
+                           [done, acked, inflight = inflight_](GroupError top, std::vector<GroupError> per) {
+                             if (top == GroupError::kNone) acked->store(true);
+                             inflight->fetch_sub(1);
+                             done->set_value({top, std::move(per)});
+                           });
+    if (!wait) return;
+    auto r = Await(f);
+    if (!r) return Fail("OffsetDelete never answered");
+    if (r->first != expect) {
+      if (expect == GroupError::kNone) return OpError("OffsetDelete of " + group + ": " + Err(r->first));
+      return Fail("OffsetDelete of " + group + " answered " + Err(r->first) + ", expected " + Err(expect));
+    }
+    if (!missing && r->second != expect_per) return Fail("OffsetDelete of " + group + ": unexpected per-partition errors");
+    if (missing) return;
+    // Live: deleted offsets are gone, refused ones are still there.
+    auto fetched = groups_->FetchOffsets(group, tps);
+    for (size_t i = 0; i < tps.size() && i < fetched.offsets.size(); ++i) {
+      if (expect_per[i] == GroupError::kNone && fetched.offsets[i].offset.value >= 0) {
+        return Fail("OffsetDelete of " + group + " answered but " + Names({tps[i]}) + " still has offset " +
+                    std::to_string(fetched.offsets[i].offset.value));
+      }
+    }
+  }
+
+  // DeleteGroups of one group. Expected: GROUP_ID_NOT_FOUND for a missing
+  // group, NON_EMPTY_GROUP while it has members.
+  void DeleteGroupsOp(const std::string& group, bool wait) {
+    AwaitNotDead(group);
+    auto state = groups_->StateOf(group);
+    GroupError expect = !state || *state == GroupState::kDead ? GroupError::kGroupIdNotFound
+                        : *state == GroupState::kEmpty        ? GroupError::kNone
+                                                              : GroupError::kNonEmptyGroup;
+    int op = next_op_++;
+    auto acked = std::make_shared<std::atomic<bool>>(false);
+    if (expect == GroupError::kNone) {
+      for (auto& [key, history] : offsets_) {
+        if (key.first == group) history.push_back({std::nullopt, acked, op});
+      }
+      deletes_[group] = GroupDelete{acked, false};
+      if (group == "gm") {
+        gm_eras_.back().delete_issued = true;
+        gm_eras_.back().delete_acked = acked;
+      }
+    }
+    Note("delete group " + group + (wait ? "" : " (unanswered)") + ", expecting " + Err(expect));
+    auto done = std::make_shared<std::promise<std::vector<GroupError>>>();
+    auto f = done->get_future();
+    inflight_->fetch_add(1);
+    groups_->DeleteGroups({group}, [done, acked, inflight = inflight_](std::vector<GroupError> e) {
+      if (e.size() == 1 && e[0] == GroupError::kNone) acked->store(true);
+      inflight->fetch_sub(1);
+      done->set_value(std::move(e));
+    });
+    if (!wait) return;
+    auto e = Await(f);
+    if (!e) return Fail("DeleteGroups never answered");
+    if (e->size() != 1) return Fail("DeleteGroups answer shape");
+    if (group == "gm") SnapshotGm();
+    if ((*e)[0] != expect) {
+      if (expect == GroupError::kNone) return OpError("DeleteGroups of " + group + ": " + Err((*e)[0]));
+      return Fail("DeleteGroups of " + group + " answered " + Err((*e)[0]) + ", expected " + Err(expect));
+    }
+    if (expect == GroupError::kNone && groups_->StateOf(group)) Fail("group " + group + " is still there after its deletion");
+  }
+
+  // Group operations on gm and the simple groups, answered one by one.
+  void GroupOp() {
+    GmHeartbeats();
+    if (!report_.ok() || report_.needs_power_cycle()) return;
+    static const char* const kGroups[] = {"gs0", "gs1", "gs2", "gm"};
+    uint64_t r = rng_.Below(100);
+    if (r < 25) {
+      GmRebalance(gm_members_.size() < 4 && rng_.Chance(0.6), false);
+    } else if (r < 40) {
+      GmLeaveOp();
+    } else if (r < 55) {
+      if (gm_members_.empty()) {
+        GmRebalance(true, false);
+      } else {
+        CommitOp("gm", RandomTps(), true);
+      }
+    } else if (r < 62) {
+      GmExpireOp();
+    } else if (r < 70) {
+      CommitOp(kGroups[rng_.Below(3)], RandomTps(), true);
+    } else if (r < 85) {
+      DeleteOffsetsOp(kGroups[rng_.Below(4)], RandomTps(), true);
+    } else {
+      DeleteGroupsOp(kGroups[rng_.Below(4)], true);
+    }
+  }
+
+  // 1-3 requests to different groups are in flight when the power goes:
+  // right after the n-th append of the group coordinator (records written,
+  // not synced), at its n-th durability acknowledgement (synced, not
+  // answered), or at a random moment.
+  void CrashMidOperations() {
+    GmHeartbeats();
+    if (!report_.ok() || report_.needs_power_cycle()) return;
+    std::vector<std::string> groups = {"gs0", "gs1", "gs2", "gm"};
+    for (size_t i = groups.size() - 1; i > 0; --i) std::swap(groups[i], groups[rng_.Below(i + 1)]);
+    groups.resize(1 + rng_.Below(3));
+    int kind = int(rng_.Below(3));
+    int n = 1 + int(rng_.Below(3));
+    Note(std::string("power cut ") +
+         (kind == 0 ? "after append " + std::to_string(n) : kind == 1 ? "before acknowledgement " + std::to_string(n)
+                                                                       : std::string("at a random moment")) +
+         " of requests to " + std::to_string(groups.size()) + " groups");
+    inflight_ = std::make_shared<std::atomic<int>>(0);
+    if (kind == 0) crash_log_->CrashAfterAppend(n);
+    if (kind == 1) crash_log_->CrashBeforeAck(n);
+    bool rebalance_gm = false;
+    for (const auto& g : groups) {
+      uint64_t what = rng_.Below(10);
+      if (g == "gm") {
+        if (!gm_members_.empty() && what < 4) {
+          CommitOp("gm", RandomTps(), false);
+        } else if (what < 8) {
+          rebalance_gm = true;
+        } else if (gm_members_.empty() && what == 9) {
+          DeleteGroupsOp("gm", false);
+        } else {
+          DeleteOffsetsOp("gm", RandomTps(), false);
+        }
+      } else if (what < 6) {
+        CommitOp(g, RandomTps(), false);
+      } else if (what < 8) {
+        DeleteOffsetsOp(g, RandomTps(), false);
+      } else {
+        DeleteGroupsOp(g, false);
+      }
+    }
+    if (rebalance_gm && !fs_.crashed()) GmRebalance(gm_members_.size() < 4 && rng_.Chance(0.5), /*tolerant=*/true);
+    if (kind == 2) std::this_thread::sleep_for(std::chrono::microseconds(rng_.Below(3000)));
+    for (int i = 0; i < 5000 && !fs_.crashed() && inflight_->load() > 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!fs_.crashed()) fs_.Crash();
+    crash_log_->Disarm();
+    CrashAndReload("power cut in the middle of group operations", /*already_crashed=*/true);
+  }
+
+  // gm after a reload (before anything expires it): absent only if every
+  // acknowledged generation's group was being deleted; otherwise a
+  // generation the coordinator formed, with exactly its members, not below
+  // the acknowledged one, not of a life whose deletion was acknowledged,
+  // and not of an earlier life than one with an acknowledged generation.
+  void VerifyGm() {
+    auto state = groups_->StateOf("gm");
+    if (!state) {
+      for (auto it = gm_eras_.rbegin(); it != gm_eras_.rend(); ++it) {
+        if (it->acked < 0) continue;
+        if (!it->delete_issued) {
+          return Fail("group gm with acknowledged generation " + std::to_string(it->acked) + " is gone");
+        }
+        break;
+      }
+      gm_eras_ = {GmEra{}};
+      return;
+    }
+    int32_t gen = groups_->GenerationOf("gm").value_or(-1);
+    std::vector<std::string> members = Sorted(groups_->MembersOf("gm"));
+    int match = -1;
+    for (int e = int(gm_eras_.size()) - 1; e >= 0 && match < 0; --e) {
+      const auto& gens = gm_eras_[size_t(e)].generations;
+      auto it = gens.find(gen);
+      if (it != gens.end() && it->second == members) match = e;
+      // The members of a known generation all gone (expired in a tick that
+      // may also have deleted the group, so the model never saw it).
+      if (it == gens.end() && members.empty() && gens.contains(gen - 1)) match = e;
+    }
+    if (match < 0) {
+      return Fail("gm loaded generation " + std::to_string(gen) + " with " + std::to_string(members.size()) +
+                  " members, which the coordinator never formed");
+    }
+    GmEra& era = gm_eras_[size_t(match)];
+    if (gen < era.acked) {
+      return Fail("gm went back from acknowledged generation " + std::to_string(era.acked) + " to " +
+                  std::to_string(gen));
+    }
+    if (era.delete_acked && era.delete_acked->load()) {
+      return Fail("deleted group gm came back at generation " + std::to_string(gen));
+    }
+    for (size_t e = size_t(match) + 1; e < gm_eras_.size(); ++e) {
+      if (gm_eras_[e].acked >= 0) {
+        return Fail("gm is back at generation " + std::to_string(gen) + " of a deleted life; acknowledged generation " +
+                    std::to_string(gm_eras_[e].acked) + " of its next life is lost");
+      }
+    }
+    gm_eras_.resize(size_t(match) + 1);
+    era.generations.erase(era.generations.upper_bound(gen), era.generations.end());
+    era.acked = gen;  // durable now
+    era.delete_issued = false;
+    era.delete_acked.reset();
+  }
+
+  // Every committed-offset history against OffsetFetch after a reload: the
+  // fetched state (a value, or none) is the outcome of an event at or after
+  // the newest acknowledged one; no request is half-applied (one partition
+  // shows it while another cannot have seen it); a group whose deletion was
+  // acknowledged, with no commit after it, is gone. What was loaded then
+  // becomes the history (it is durable).
+  void VerifyOffsets() {
+    std::map<int, std::pair<std::string, std::string>> shown;  // op -> (applied at, not applied at)
+    for (auto& [key, history] : offsets_) {
       const auto& [group, tp] = key;
       auto fetched = groups_->FetchOffsets(group, std::vector<TopicPartition>{tp});
       if (fetched.offsets.size() != 1) return Fail("OffsetFetch shape");
       int64_t v = fetched.offsets[0].offset.value;
-      int last_acked = -1;
-      for (int i = 0; i < int(history.size()); ++i) {
-        if (history[size_t(i)].acked->load()) last_acked = i;
-      }
-      int found = -1;
-      for (int i = 0; i < int(history.size()); ++i) {
-        if (history[size_t(i)].value == v) found = i;
-      }
       std::string where = group + " " + tp.topic + "-" + std::to_string(tp.partition.value);
-      if (v >= 0 && found < 0) return Fail(where + ": offset " + std::to_string(v) + " was never committed");
-      if (found < last_acked) {
-        return Fail(where + ": fetched " + std::to_string(v) + " but " +
-                    std::to_string(history[size_t(last_acked)].value) + " was acknowledged later");
+      int last_acked = -1;
+      std::vector<int> outcome;  // events whose result is the fetched state; -1: before all
+      if (v < 0) outcome.push_back(-1);
+      for (int i = 0; i < int(history.size()); ++i) {
+        const OffsetEvent& ev = history[size_t(i)];
+        if (ev.acked->load()) last_acked = i;
+        if (v < 0 ? !ev.value : ev.value == v) outcome.push_back(i);
       }
-      // What was loaded is durable now.
-      std::vector<SimpleCommit> now;
-      if (v >= 0) now.push_back({v, std::make_shared<std::atomic<bool>>(true)});
+      if (outcome.empty()) return Fail(where + ": offset " + std::to_string(v) + " was never committed");
+      if (outcome.back() < last_acked) {
+        const OffsetEvent& lost = history[size_t(last_acked)];
+        return Fail(where + ": fetched " + std::to_string(v) + " but " +
+                    (lost.value ? "the commit of " + std::to_string(*lost.value) : std::string("a deletion")) +
+                    " was acknowledged later");
+      }
+      for (int i = 0; i < int(history.size()); ++i) {
+        int op = history[size_t(i)].op;
+        if (op < 0) continue;
+        if (outcome.front() >= i) shown[op].first = where;
+        if (outcome.back() < i) shown[op].second = where;
+      }
+      std::vector<OffsetEvent> now;
+      if (v >= 0) {
+        now.push_back({v, std::make_shared<std::atomic<bool>>(true), -1});
+      }
       history = std::move(now);
     }
+    for (const auto& [op, at] : shown) {
+      if (!at.first.empty() && !at.second.empty()) {
+        return Fail("request " + std::to_string(op) + " is half-applied: " + at.first + " shows it, " + at.second +
+                    " does not");
+      }
+    }
+    for (const auto& [group, d] : deletes_) {
+      if (d.acked->load() && !d.later_commit && groups_->StateOf(group)) {
+        return Fail("deleted group " + group + " came back");
+      }
+    }
+    deletes_.clear();
   }
 
-  uint64_t seed_;
-  bool verbose_;
+  keel::testing::SimReport report_;
   Rng rng_;
   keel::testing::SimFileSystem sim_;
   keel::testing::CrashableFileSystem fs_;
@@ -748,6 +1350,7 @@ class Simulation {
   std::unique_ptr<partition::PartitionManager> pm_;
   std::unique_ptr<server::ProducerIdAllocator> ids_;
   std::unique_ptr<PartitionCoordinatorLog> offsets_log_, txn_log_;
+  std::unique_ptr<CrashPointLog> crash_log_;
   std::unique_ptr<GroupCoordinator> groups_;
   std::unique_ptr<PartitionTxnMarkerWriter> markers_;
   std::unique_ptr<TxnCoordinator> txns_;
@@ -757,13 +1360,19 @@ class Simulation {
   std::map<std::string, int> next_txn_index_;
   std::vector<ModelTxn> txns_model_;
   std::map<int64_t, size_t> txn_offset_owner_;  // offset value -> txn
-  std::map<std::pair<std::string, TopicPartition>, std::vector<SimpleCommit>> simple_;
+  // Committed-offset histories of the non-transactional groups (gc, gs*, gm).
+  std::map<std::pair<std::string, TopicPartition>, std::vector<OffsetEvent>> offsets_;
+  struct GroupDelete {
+    std::shared_ptr<std::atomic<bool>> acked;
+    bool later_commit = false;  // a commit (or join) to the group came after it
+  };
+  std::map<std::string, GroupDelete> deletes_;  // newest DeleteGroups per group
+  std::vector<GmEra> gm_eras_{GmEra{}};  // since the last reload; the last is the current one
+  std::vector<std::string> gm_members_;  // members holding gm's current generation (client view)
+  int32_t gm_generation_ = -1;
+  std::shared_ptr<std::atomic<int>> inflight_ = std::make_shared<std::atomic<int>>(0);
+  int next_op_ = 0;
   int64_t next_value_ = 0;
-  uint64_t eio_at_start_ = 0;
-  bool needs_power_cycle_ = false;
-  int step_ = -1;
-  std::string last_op_;
-  std::string failure_;
 };
 
 TEST(CoordinatorSimulationTest, AcknowledgedOffsetsAndTransactionsSurvivePowerCuts) {

@@ -14,12 +14,23 @@
 // delete returned stay deleted, and no other topic appears. Power cuts also
 // come in the middle of topic creates, deletes and partition additions.
 //
+// Disk-full windows (ENOSPC, testutil/sim_disk_space.h) open now and then
+// and last a few steps, across power cuts too. While the disk is full an
+// append may only fail with ResourceExhausted, leaving its log online and
+// its end unmoved, and then every partition must read back intact (live,
+// against the model); WaitDurable of what was written must still succeed.
+// Admin operations refused for lack of space are settled by a restart (as
+// after a power cut in their middle). When space returns every partition
+// is read back again and each one that refused an append takes one. A
+// reopen that fails for lack of space frees the disk and retries.
+//
 // The manager's flusher runs on its own thread, so a seed replays the same
 // operations but fsync timing (which unacknowledged batches survive) may
 // differ between runs.
 //
 // Env: KEEL_SIM_SECONDS bounds the run (default 20); KEEL_SIM_SEED replays
-// one seed verbosely (KEEL_SIM_LOG=1 adds the storage logs); KEEL_SIM_FIRST_SEED picks the first seed (default 1).
+// one seed verbosely (KEEL_SIM_LOG=1 adds the storage logs); KEEL_SIM_FIRST_SEED picks the first seed (default 1);
+// KEEL_SIM_SCRAMBLE=1 uses scrambled seeds (see Rng).
 // Prints one summary line: `power-cut seeds: <N> failures: <M>`.
 #include <atomic>
 #include <chrono>
@@ -38,20 +49,26 @@
 #include "keel/common/record_batch.h"
 #include "keel/common/records.h"
 #include "keel/partition/partition_manager.h"
-#include "spdlog/sinks/null_sink.h"
-#include "spdlog/sinks/stdout_sinks.h"
 #include "testutil/batch_builder.h"
 #include "testutil/crashable_file_system.h"
+#include "testutil/sim_disk_space.h"
 #include "testutil/sim_file_system.h"
+#include "testutil/sim_report.h"
 #include "testutil/sim_seeds.h"
 
 namespace keel::partition {
 namespace {
 
 // The generator with this simulation's salt (seed -> sequence as before).
+// KEEL_SIM_SCRAMBLE=1 scrambles the seeds (sim_seeds.h): far more varied
+// runs, which still find rare storage failures after fsync EIO (see the
+// simgaps report); the default CI run keeps the old mapping until those are
+// fixed.
 class Rng : public keel::testing::SimRng {
  public:
-  explicit Rng(uint64_t seed) : SimRng(seed, 0x7654321ULL) {}
+  explicit Rng(uint64_t seed)
+      : SimRng(std::getenv("KEEL_SIM_SCRAMBLE") ? SimRng(seed, 0x7654321ULL, kScrambleSeed)
+                                                : SimRng(seed, 0x7654321ULL)) {}
 };
 
 using Record = std::pair<std::string, std::string>;  // key, value
@@ -95,18 +112,15 @@ struct ModelTopic {
 class Simulation {
  public:
   Simulation(uint64_t seed, bool verbose)
-      : seed_(seed), verbose_(verbose), rng_(seed), sim_(seed ^ 0xC0FFEEULL), fs_(&sim_) {
-    // Storage logs only with KEEL_SIM_LOG set: they change the timing.
-    logger_ = verbose && std::getenv("KEEL_SIM_LOG") ? std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::stdout_sink_mt>())
-                      : std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::null_sink_mt>());
-  }
+      : report_(seed, verbose), rng_(seed), sim_(seed ^ 0xC0FFEEULL), fs_(&sim_),
+        logger_(keel::testing::SimLogger(verbose)) {}
 
   std::string Run() {
     for (const char* d : {"/d0", "/d1"}) {
       if (auto s = sim_.CreateDir(d); !s.ok()) return s.ToString();
     }
     if (auto s = sim_.SyncDir("/"); !s.ok()) return s.ToString();
-    if (!Reopen("initial open")) return failure_;
+    if (!Reopen("initial open")) return report_.failure();
     std::string seg = std::to_string(1024 + rng_.Below(3000));
     CreateTopic("plain", 3, {{"segment.bytes", seg}}, false, false);
     CreateTopic("ret", 2,
@@ -120,36 +134,21 @@ class Simulation {
                  {"min.cleanable.dirty.ratio", "0.01"}},
                 true, false);
     int steps = 120 + int(rng_.Below(160));
-    for (int i = 0; i < steps && failure_.empty(); ++i) Step(i);
-    if (failure_.empty()) Crash("final power cut");
+    for (int i = 0; i < steps && report_.ok(); ++i) Step(i);
+    if (report_.ok()) Crash("final power cut");
     Close();
-    return failure_;
+    return report_.failure();
   }
 
   keel::testing::SimFileSystem& sim() { return sim_; }
 
  private:
-  void Fail(const std::string& what) {
-    if (!failure_.empty()) return;
-    std::ostringstream out;
-    out << "seed " << seed_ << " step " << step_ << " (" << last_op_ << "): " << what;
-    failure_ = out.str();
-  }
+  void Fail(const std::string& what) { report_.Fail(what); }
   // An operation failed: fine after an injected fsync EIO (it is not
   // acknowledged; the machine is power-cycled before the next step, as a
   // restart after a disk error does), a failure otherwise.
-  void OpError(const std::string& what) {
-    if (sim_.stats().injected_eio > eio_at_open_) {
-      Note("failed after an injected EIO: " + what);
-      needs_power_cycle_ = true;
-      return;
-    }
-    Fail(what);
-  }
-  void Note(const std::string& op) {
-    last_op_ = op;
-    if (verbose_) std::cout << "step " << step_ << ": " << op << std::endl;
-  }
+  void OpError(const std::string& what) { report_.OpError(sim_, what); }
+  void Note(const std::string& op) { report_.Note(op); }
 
   void Close() {
     if (pm_) {
@@ -163,8 +162,7 @@ class Simulation {
     Note("reopen after " + why);
     sim_.FailNextDataSyncs(0);
     sim_.FailNextDirSyncs(0);
-    eio_at_open_ = sim_.stats().injected_eio;
-    needs_power_cycle_ = false;
+    report_.Restarted(sim_);
     PartitionManagerOptions o;
     o.log_dirs = {"/d0", "/d1"};
     o.fs = &fs_;
@@ -172,7 +170,14 @@ class Simulation {
     o.retention_check_interval_ms = 3600000;  // the simulation runs retention itself
     o.cleaner_enable = false;                 // and the cleaner
     o.logger = logger_;
-    auto pm = PartitionManager::Open(std::move(o));
+    auto pm = PartitionManager::Open(o);
+    if (!pm.ok() && NoSpace(pm.status())) {
+      // Recovery may need room (indexes, checkpoints): the operator frees
+      // space and starts the broker again.
+      Note("space returns for the reopen after: " + pm.status().ToString());
+      EndNoSpaceWindow();
+      pm = PartitionManager::Open(o);
+    }
     if (!pm.ok()) {
       Fail("manager does not open after " + why + ": " + pm.status().ToString());
       return false;
@@ -186,7 +191,7 @@ class Simulation {
         p.next_seq = 0;
       }
     }
-    return failure_.empty();
+    return report_.ok();
   }
 
   void Crash(const std::string& why) {
@@ -203,6 +208,7 @@ class Simulation {
     auto r = pm_->CreateTopic(name, partitions, std::move(configs));
     if (!r.ok()) {
       uncertain_ = Uncertain{Uncertain::kCreate, name, partitions};
+      if (NoSpace(r.status())) return SettleByRestart("create " + name + ": " + r.status().ToString());
       OpError("create " + name + ": " + r.status().ToString());
       return;
     }
@@ -215,8 +221,8 @@ class Simulation {
   }
 
   void Step(int i) {
-    step_ = i;
-    if (needs_power_cycle_) return Crash("power cycle after an I/O error");
+    report_.SetStep(i);
+    if (report_.needs_power_cycle()) return Crash("power cycle after an I/O error");
     now_ += int64_t(rng_.Below(300));
     uint64_t r = rng_.Below(100);
     if (rng_.Chance(0.03)) {
@@ -230,6 +236,15 @@ class Simulation {
       }
       return;
     }
+    if (!full_ && rng_.Chance(0.03)) {
+      uint64_t room = rng_.Below(6000);
+      Note("the disk fills up: " + std::to_string(room) + " bytes left");
+      keel::testing::FillDisk(sim_, room);
+      full_ = true;
+      hit_enospc_.clear();
+      return;
+    }
+    if (full_ && rng_.Chance(0.12)) return SpaceReturns();
     if (r < 46) {
       Append();
     } else if (r < 50) {
@@ -250,7 +265,11 @@ class Simulation {
           auto log = pm_->GetLog(TopicPartition{name, PartitionId(int32_t(p))});
           if (!log) continue;
           auto n = log->ApplyRetention(now_.load());
-          if (!n.ok()) OpError("retention of " + name + ": " + n.status().ToString());
+          if (!n.ok() && NoSpace(n.status())) {
+            if (log->offline()) Fail("ENOSPC in retention took " + name + " offline");
+          } else if (!n.ok()) {
+            OpError("retention of " + name + ": " + n.status().ToString());
+          }
         }
       }
       NoteLogStarts();
@@ -263,6 +282,10 @@ class Simulation {
     } else if (r < 84) {
       Note("clean shutdown");
       absl::Status s = pm_->Shutdown();
+      if (!s.ok() && NoSpace(s)) {
+        // Not clean: nothing more than before is acknowledged.
+        return Crash("power cut after a shutdown that hit ENOSPC: " + s.ToString());
+      }
       if (!s.ok()) {
         OpError("shutdown failed: " + s.ToString());
         return;
@@ -290,6 +313,66 @@ class Simulation {
       // durable at the next cut and some are not.
       Note("pause");
       std::this_thread::sleep_for(std::chrono::microseconds(200 + rng_.Below(2000)));
+    }
+  }
+
+  // ---- disk full (ENOSPC) windows ----
+
+  // An error an operation may return while the disk is full.
+  bool NoSpace(const absl::Status& s) const { return full_ && absl::IsResourceExhausted(s); }
+
+  void EndNoSpaceWindow() {
+    keel::testing::FreeDisk(sim_);
+    full_ = false;
+  }
+
+  // An append failed while the disk is full: it must be a clear ENOSPC
+  // (ResourceExhausted) that leaves the log online with its end unmoved,
+  // and every partition must still read back what it holds.
+  void AppendFailedOnFullDisk(const std::string& name, int32_t partition, storage::Log& log,
+                              int64_t end_before, const absl::Status& s) {
+    std::string tp = name + "-" + std::to_string(partition);
+    if (!absl::IsResourceExhausted(s)) return OpError("append on a full disk: " + s.ToString());
+    Note("append to " + tp + " refused on a full disk: " + s.ToString());
+    hit_enospc_.insert({name, partition});
+    if (log.offline()) {
+      // An injected fsync EIO may have taken the log dir offline meanwhile.
+      if (report_.EioSinceRestart(sim_)) return OpError("append on a full disk: " + s.ToString());
+      return Fail("ENOSPC took " + tp + " offline: " + s.ToString());
+    }
+    if (log.log_end_offset().value != end_before) {
+      return Fail("a refused append moved the log end of " + tp + " from " + std::to_string(end_before) + " to " +
+                  std::to_string(log.log_end_offset().value));
+    }
+    VerifyLive();
+  }
+
+  // Space returns: what was written is intact, and every partition that
+  // refused an append during the window takes one now.
+  void SpaceReturns() {
+    Note("space returns");
+    EndNoSpaceWindow();
+    VerifyLive();
+    std::set<std::pair<std::string, int32_t>> refused = std::move(hit_enospc_);
+    hit_enospc_.clear();
+    for (const auto& [name, partition] : refused) {
+      if (!report_.ok() || report_.needs_power_cycle()) return;
+      if (topics_.contains(name)) Append(name, partition);
+    }
+  }
+
+  // An admin operation failed on a full disk: its outcome is settled by a
+  // restart (either outcome is allowed, as for a power cut in its middle).
+  void SettleByRestart(const std::string& what) {
+    Crash("power cut to settle an admin operation refused on a full disk: " + what);
+  }
+
+  // Every partition read back against the model, on the running manager.
+  void VerifyLive() {
+    for (auto& [name, t] : topics_) {
+      for (size_t p = 0; p < t.partitions.size() && report_.ok(); ++p) {
+        VerifyPartition(name, int32_t(p), t.compacted, t.partitions[p], /*reopened=*/false);
+      }
     }
   }
 
@@ -325,6 +408,7 @@ class Simulation {
       fs_.CrashAfter(0);
       if (!s.ok()) {
         uncertain_ = u;
+        if (NoSpace(s)) return SettleByRestart("admin operation: " + s.ToString());
         return OpError("admin operation failed without a crash: " + s.ToString());
       }
       if (u.kind == Uncertain::kCreate) {
@@ -396,7 +480,10 @@ class Simulation {
   void Append() {
     std::string name;
     int32_t partition;
-    if (!Pick(&name, &partition)) return;
+    if (Pick(&name, &partition)) Append(name, partition);
+  }
+
+  void Append(const std::string& name, int32_t partition) {
     ModelTopic& t = topics_[name];
     ModelPartition& mp = t.partitions[size_t(partition)];
     bool idempotent = rng_.Chance(0.35);
@@ -432,6 +519,7 @@ class Simulation {
     }
     int64_t end_before = log->log_end_offset().value;
     auto result = log->Append(bytes);
+    if (!result.ok() && full_) return AppendFailedOnFullDisk(name, partition, *log, end_before, result.status());
     if (!result.ok()) {
       OpError("append failed: " + result.status().ToString());
       return;
@@ -515,6 +603,7 @@ class Simulation {
     absl::Status s = pm_->DeleteTopic(name);
     if (!s.ok()) {
       uncertain_ = Uncertain{Uncertain::kDelete, name, 0};
+      if (NoSpace(s)) return SettleByRestart("delete " + name + ": " + s.ToString());
       OpError("delete " + name + ": " + s.ToString());
       return;
     }
@@ -535,6 +624,7 @@ class Simulation {
     absl::Status s = pm_->CreatePartitions(name, total);
     if (!s.ok()) {
       uncertain_ = Uncertain{Uncertain::kGrow, name, total};
+      if (NoSpace(s)) return SettleByRestart("create partitions of " + name + ": " + s.ToString());
       OpError("create partitions of " + name + ": " + s.ToString());
       return;
     }
@@ -550,6 +640,10 @@ class Simulation {
     auto log = pm_->GetLog(TopicPartition{name, PartitionId(partition)});
     if (!log) return;
     absl::Status s = log->Roll();
+    if (!s.ok() && NoSpace(s)) {
+      if (log->offline()) Fail("ENOSPC in a roll took " + name + " offline");
+      return;
+    }
     if (!s.ok()) OpError("roll: " + s.ToString());
   }
 
@@ -583,18 +677,33 @@ class Simulation {
       return;
     }
     for (auto& [name, t] : topics_) {
-      for (size_t p = 0; p < t.partitions.size() && failure_.empty(); ++p) {
-        VerifyPartition(name, int32_t(p), t.compacted, t.partitions[p]);
+      for (size_t p = 0; p < t.partitions.size() && report_.ok(); ++p) {
+        VerifyPartition(name, int32_t(p), t.compacted, t.partitions[p], /*reopened=*/true);
       }
     }
   }
 
-  void VerifyPartition(const std::string& name, int32_t partition, bool compacted, ModelPartition& mp) {
+  // `reopened`: right after a reopen (the model then becomes what is on
+  // disk); otherwise a check of the running manager that changes nothing.
+  void VerifyPartition(const std::string& name, int32_t partition, bool compacted, ModelPartition& mp,
+                       bool reopened) {
     std::string tp = name + "-" + std::to_string(partition);
     auto log = pm_->GetLog(TopicPartition{name, PartitionId(partition)});
     if (!log) {
       Fail("no log for " + tp);
       return;
+    }
+    if (!reopened && log->offline()) {
+      // Offline after an injected fsync EIO (the machine is power-cycled
+      // once an operation notices): reads are refused until then.
+      if (!report_.EioSinceRestart(sim_)) Fail(tp + " is offline without an I/O error");
+      return;
+    }
+    // Acknowledgements first: the flusher may acknowledge more while this
+    // runs, and an acknowledgement follows the HW it needs.
+    int64_t last_acked = -1;
+    for (const auto& [base, m] : mp.batches) {
+      if (m.acked->load()) last_acked = std::max(last_acked, m.last);
     }
     int64_t start = log->log_start_offset().value;
     int64_t end = log->log_end_offset().value;
@@ -603,8 +712,11 @@ class Simulation {
            ", the highest retention or cleaning left");
       return;
     }
-    mp.start_seen = start;
-    if (log->high_watermark().value != end) {
+    if (reopened) mp.start_seen = start;
+    // After a reopen everything present is durable; while running the HW
+    // is the durable point (checked against acknowledgements below).
+    const int64_t hw = log->high_watermark().value;
+    if (reopened ? hw != end : (hw > end || hw < start)) {
       Fail(tp + ": HW " + std::to_string(log->high_watermark().value) + " != log end " + std::to_string(end));
       return;
     }
@@ -613,8 +725,10 @@ class Simulation {
     int64_t at = start;
     while (at < end) {
       auto read = log->Read(Offset(at), 1 << 20, Offset(end));
+      if (!read.ok() && !reopened && log->offline() && report_.EioSinceRestart(sim_)) return;  // went offline meanwhile
       if (!read.ok() || read->slices.empty()) {
-        Fail(tp + ": read at " + std::to_string(at) + " failed or empty below log end " + std::to_string(end));
+        Fail(tp + ": read at " + std::to_string(at) + " below log end " + std::to_string(end) + " (HW " +
+             std::to_string(hw) + ") " + (read.ok() ? std::string("is empty") : "failed: " + read.status().ToString()));
         return;
       }
       auto bytes = storage::ReadBytes(read->slices);
@@ -634,12 +748,14 @@ class Simulation {
         at = h->last_offset() + 1;
       }
     }
-    // Offsets strictly increasing (contiguous from the first batch unless compacted).
-    int64_t expect = -1;
+    // Offsets strictly increasing, contiguous from the log start unless
+    // compacted (and then the first batch still holds the log start or a
+    // later offset).
+    int64_t expect = start;
     std::map<int64_t, Record> present_records;
     for (const auto& [base, bytes] : present) {
       auto h = ParseBatchHeader(bytes);
-      if (expect >= 0 && (compacted ? base < expect : base != expect)) {
+      if (compacted ? h->last_offset() < expect : base != expect) {
         Fail(tp + ": batch at " + std::to_string(base) + ", expected " + std::to_string(expect));
         return;
       }
@@ -658,12 +774,9 @@ class Simulation {
         return;
       }
     }
-    int64_t last_acked = -1;
-    for (const auto& [base, m] : mp.batches) {
-      if (m.acked->load()) last_acked = std::max(last_acked, m.last);
-    }
-    if (end <= last_acked) {
-      Fail(tp + ": log end " + std::to_string(end) + " but offset " + std::to_string(last_acked) +
+    if (end <= last_acked || hw <= last_acked) {
+      Fail(tp + ": log end " + std::to_string(end) + ", HW " + std::to_string(hw) + " but offset " +
+           std::to_string(last_acked) +
            " was acknowledged");
       return;
     }
@@ -703,10 +816,11 @@ class Simulation {
         }
       }
     }
-    // The model becomes the recovered log: everything below the end is
-    // durable now, anything above it was lost (its offsets will be reused).
+    if (!reopened) return;
+    // The model becomes the recovered log: what is present is durable now,
+    // anything else was lost (offsets above the end will be reused).
     for (auto it = mp.batches.begin(); it != mp.batches.end();) {
-      if (it->first >= end) {
+      if (it->first >= end || (!compacted && it->first >= start && !present.contains(it->first))) {
         it = mp.batches.erase(it);
       } else {
         it->second.acked->store(true);
@@ -715,8 +829,7 @@ class Simulation {
     }
   }
 
-  uint64_t seed_;
-  bool verbose_;
+  keel::testing::SimReport report_;
   Rng rng_;
   keel::testing::SimFileSystem sim_;
   keel::testing::CrashableFileSystem fs_;
@@ -731,13 +844,10 @@ class Simulation {
     int partitions = 0;  // create: its count; grow: the new total
   };
   std::optional<Uncertain> uncertain_;
-  uint64_t eio_at_open_ = 0;
-  bool needs_power_cycle_ = false;
+  bool full_ = false;  // a disk-full window is open
+  std::set<std::pair<std::string, int32_t>> hit_enospc_;  // partitions that refused an append in it
   int64_t next_pid_ = 1000;
   int next_topic_ = 0;
-  int step_ = -1;
-  std::string last_op_;
-  std::string failure_;
 };
 
 TEST(PartitionManagerSimulationTest, AcknowledgedDataAndTopicsSurvivePowerCuts) {

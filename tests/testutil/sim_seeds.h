@@ -10,7 +10,8 @@
 //   power-cut seeds: <runs> failures: <failures>
 //
 // SimRng is the simulations' generator (splitmix64): a `salt` per
-// simulation keeps each one's seed -> sequence mapping of its own.
+// simulation keeps each one's seed -> sequence mapping of its own; pass
+// kScrambleSeed so that consecutive seeds are unrelated (see below).
 #pragma once
 
 #include <chrono>
@@ -25,17 +26,25 @@ namespace keel::testing {
 
 class SimRng {
  public:
+  // Beware: with this constructor seed s + 1 starts one draw after seed s
+  // (the state is seed * step + salt), so consecutive seeds replay one
+  // stream shifted by a draw and their random choices stay correlated.
   SimRng(uint64_t seed, uint64_t salt) : state_(seed * 0x9E3779B97F4A7C15ULL + salt) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
+  // Seeds scrambled first: every seed starts at an unrelated point of the
+  // stream (a different seed -> sequence mapping from the constructor above).
+  struct ScrambleSeed {};
+  static constexpr ScrambleSeed kScrambleSeed{};
+  SimRng(uint64_t seed, uint64_t salt, ScrambleSeed) : state_(Mix(seed * 0x9E3779B97F4A7C15ULL + salt)) {}
+  uint64_t Next() { return Mix(state_ += 0x9E3779B97F4A7C15ULL); }
   uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }
   bool Chance(double p) { return double(Next() >> 11) * (1.0 / 9007199254740992.0) < p; }
 
  private:
+  static uint64_t Mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
   uint64_t state_;
 };
 

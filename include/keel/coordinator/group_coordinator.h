@@ -27,6 +27,7 @@
 // log must complete or fail every WaitDurable before this is destroyed.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -36,6 +37,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -334,6 +336,13 @@ class GroupCoordinator {
   void ReplayTxnOffsetLocked(OffsetRecord record, int64_t producer_id);
   void ApplyMarkerLocked(int32_t partition, int64_t producer_id, bool commit);
   void OnDurable(int32_t partition, int64_t last_offset, absl::Status status);
+  // Appends run under mu_. A failed append may complete earlier writes on
+  // this very thread (a storage log hitting an I/O error takes its log dir
+  // offline and fails every waiter there inline): OnDurable then queues the
+  // completion instead of locking mu_ again, and AdoptInlineCompletions
+  // hands the queue to `d`, run once the lock is released.
+  void BeginAppendLocked() { appending_thread_.store(std::this_thread::get_id()); }
+  void EndAppendLocked(Deferred& d);
   void ReplayLocked(DecodedRecord record, bool loading);
 
   const GroupCoordinatorConfig config_;
@@ -347,6 +356,15 @@ class GroupCoordinator {
   // Producer id -> groups holding offsets pending in its transaction.
   std::map<int64_t, std::set<std::string>> txn_groups_;
   int64_t next_retention_check_ms_ = 0;
+  // The thread appending under mu_ (see BeginAppendLocked), and the
+  // completions its append delivered inline (touched only by that thread).
+  std::atomic<std::thread::id> appending_thread_{};
+  struct InlineCompletion {
+    int32_t partition;
+    int64_t last_offset;
+    absl::Status status;
+  };
+  std::vector<InlineCompletion> inline_completions_;
 };
 
 }  // namespace keel::coordinator

@@ -34,6 +34,7 @@
 // Lifetime: the log, marker writer and clock must outlive this object.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -41,6 +42,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -166,6 +168,13 @@ class TxnCoordinator {
   void WriteTombstone(Entry& e, Deferred& d);
   void OnStateDurable(const std::string& id, TxnMetadata next, bool tombstone, absl::Status st,
                       Then then);
+  // Appends run under mu_. A failed append may complete earlier writes on
+  // this very thread (a storage log hitting an I/O error takes its log dir
+  // offline and fails every waiter there inline): OnStateDurable then
+  // queues the completion instead of locking mu_ again, and
+  // EndAppendLocked hands the queue to `d`, run once the lock is released.
+  void BeginAppendLocked() { appending_thread_.store(std::this_thread::get_id()); }
+  void EndAppendLocked(Deferred& d);
   // Moves an open transaction to PrepareAbort under a bumped epoch (fencing
   // the producer that had it), then completes it.
   void FenceAndAbort(Entry& e, Deferred& d);
@@ -190,6 +199,10 @@ class TxnCoordinator {
   std::map<int64_t, std::string> by_producer_;  // producer id -> transactional id
   std::set<std::string, std::less<>> retrying_;  // ids with a failed completion step
   bool loaded_ = false;
+  // The thread appending under mu_ and the completions its append delivered
+  // inline (touched only by that thread).
+  std::atomic<std::thread::id> appending_thread_{};
+  std::vector<absl::AnyInvocable<void()>> inline_completions_;
 };
 
 }  // namespace keel::coordinator
