@@ -125,7 +125,8 @@ absl::Status Log::Roll() {
   std::vector<Callback> failed;
   absl::Status s;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    flush_done_.wait(lock, [this] { return !flush_in_flight_; });
     if (!offline_status_.ok()) return offline_status_;
     s = RollLocked(options_.clock_ms());
     if (!s.ok() && !absl::IsResourceExhausted(s)) GoOfflineLocked(s, &failed);
@@ -272,7 +273,13 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
   absl::Status failure;
   int64_t new_hw = -1;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    // Before a roll, let an in-flight flush round finish (see flush_done_).
+    // Everything below is decided after the wait, under one hold of mu_.
+    while (flush_in_flight_ && offline_status_.ok() &&
+           ShouldRollLocked(bytes.size(), log_end_offset_ + records - 1, options_.clock_ms())) {
+      flush_done_.wait(lock);
+    }
     if (!offline_status_.ok()) return offline_status_;
     if (idempotent) {
       ProducerCheckResult check = producers_.Check(*idempotent);
@@ -538,6 +545,7 @@ absl::Status Log::FlushRound(uint64_t* batches_synced) {
     sync_dir = dir_dirty_;
     dir_dirty_ = false;
     target = log_end_offset_;
+    flush_in_flight_ = true;
   }
   absl::Status status;
   for (const auto& seg : to_sync) {
@@ -552,9 +560,17 @@ absl::Status Log::FlushRound(uint64_t* batches_synced) {
   absl::Status offline;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    flush_in_flight_ = false;
+    flush_done_.notify_all();
     if (!status.ok()) {
       GoOfflineLocked(status, &failed);
       offline = offline_status_;
+    } else if (io_failed_) {
+      // Another path (a roll's fsync of the same segment, say) met an I/O
+      // error while this round synced. Linux reports a writeback error to
+      // one fsync only, and later ones succeed over the lost pages, so this
+      // round's success proves nothing: acknowledge nothing.
+      status = offline = offline_status_;
     } else {
       synced_offset_ = std::max(synced_offset_, target);
       if (config_.fsync_before_ack()) {

@@ -123,12 +123,23 @@ absl::Status Log::Recover() {
     }
     bool last = i + 1 == ordered.size();
     bool scan = !clean && (last || ordered[i + 1] > recovery_point);
-    if (!segments_.empty() && seg->base_offset() < segments_.rbegin()->second->next_offset()) {
+    const int64_t expected_base =
+        segments_.empty() ? seg->base_offset() : segments_.rbegin()->second->next_offset();
+    // Above the recovery point a segment must start where the previous one
+    // ends. A hole there means the previous segment lost unsynced data that
+    // a later segment's synced data follows (an fsync error raced a roll):
+    // nothing after the hole was ever acknowledged, so it goes. Compacted
+    // logs have legitimate holes (cleaned batches), so only delete-policy
+    // logs are checked.
+    const bool hole = scan && !config_.cleanup_compact && seg->base_offset() > expected_base;
+    if (seg->base_offset() < expected_base || hole) {
       if (!scan) {
         return absl::DataLossError(absl::StrCat(dir, ": segment ", seg->path(),
                                                 " overlaps the previous segment"));
       }
-      logger_->warn("{}: dropping overlapping segment {} and later ones", dir, seg->path());
+      logger_->warn("{}: dropping {} segment {} and later ones (the log ends at offset {})", dir,
+                    hole ? "unreachable (after a hole)" : "overlapping", seg->path(),
+                    expected_base);
       for (size_t j = i; j < ordered.size(); ++j) {
         KEEL_ASSIGN_OR_RETURN(auto extra, Segment::OpenExisting(seg_options, ordered[j], now));
         stale.push_back(std::shared_ptr<Segment>(std::move(extra)));

@@ -159,6 +159,101 @@ TEST_F(LogFaultTest, FsyncEioOfAFlushRacingCloseFailsTheClose) {
   EXPECT_FALSE(fs_.Exists("/data/t-0/clean_shutdown").value_or(true));
 }
 
+// Opens /data/t-0 through `counting` (so a test can hold a data sync).
+std::shared_ptr<Log> OpenCounting(storage::testing::CountingFileSystem& counting, int64_t* now) {
+  LogOptions o;
+  o.dir = "/data/t-0";
+  o.fs = &counting;
+  o.clock_ms = [now] { return *now; };
+  o.logger = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  auto opened = Log::Open(std::move(o));
+  EXPECT_TRUE(opened.ok()) << opened.status();
+  return opened.ok() ? *opened : nullptr;
+}
+
+// Holds the first data sync made through `counting` until Release().
+class HeldSync {
+ public:
+  explicit HeldSync(storage::testing::CountingFileSystem& counting) {
+    counting.before_data_sync = [this] {
+      if (first_.exchange(false)) {
+        entered_.set_value();
+        released_.wait();
+      }
+    };
+  }
+  void WaitEntered() { entered_.get_future().wait(); }
+  void Release() { release_.set_value(); }
+
+ private:
+  std::promise<void> entered_, release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  std::atomic<bool> first_{true};
+};
+
+// Another path (here a checkpoint's directory fsync) fails while a flush
+// round is in its fsync. The round's fsync then succeeds, but after any I/O
+// error Linux may report success over lost pages (the error goes to one
+// fsync only): the round must not advance the high watermark.
+TEST_F(LogFaultTest, FlushRoundAcknowledgesNothingAfterAnErrorDuringIt) {
+  storage::testing::CountingFileSystem counting(&fs_);
+  std::shared_ptr<Log> log = OpenCounting(counting, &now_);
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(AppendBatch(*log, 3, 50).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  ASSERT_TRUE(AppendBatch(*log, 2, 50).ok());
+  std::optional<absl::Status> waiter;
+  log->WaitDurable(Offset(4), [&](absl::Status s) { waiter = s; });
+
+  HeldSync held(counting);
+  absl::Status round;
+  std::thread flusher([&] { round = log->FlushRound(); });
+  held.WaitEntered();
+  fs_.FailNextDirSyncs(1);
+  EXPECT_FALSE(log->DeleteRecordsBefore(Offset(1)).ok());
+  EXPECT_TRUE(log->offline());
+  held.Release();
+  flusher.join();
+
+  EXPECT_FALSE(round.ok()) << "a flush round trusted an fsync made after an I/O error";
+  EXPECT_EQ(log->high_watermark(), Offset(3));
+  ASSERT_TRUE(waiter.has_value());
+  EXPECT_FALSE(waiter->ok());
+}
+
+// A roll waits for a flush round that is syncing the old segment instead of
+// fsyncing it alongside: if the round's fsync fails, the roll must not go on
+// (a new segment after lost data would leave a hole after a power cut).
+TEST_F(LogFaultTest, RollWaitsForAnInFlightFlushOfTheOldSegment) {
+  storage::testing::CountingFileSystem counting(&fs_);
+  std::shared_ptr<Log> log = OpenCounting(counting, &now_);
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(AppendBatch(*log, 3, 50).ok());
+
+  HeldSync held(counting);
+  absl::Status round;
+  std::thread flusher([&] { round = log->FlushRound(); });
+  held.WaitEntered();
+  std::atomic<bool> rolled{false};
+  absl::Status roll;
+  std::thread roller([&] {
+    roll = log->Roll();
+    rolled = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(rolled.load()) << "the roll did not wait for the in-flight flush round";
+  fs_.FailNextDataSyncs(1, ".log");  // the round's fsync of the segment fails
+  held.Release();
+  flusher.join();
+  roller.join();
+
+  EXPECT_FALSE(round.ok());
+  EXPECT_FALSE(roll.ok()) << "rolled after the old segment's fsync failed";
+  EXPECT_EQ(log->segment_count(), 1u);
+  EXPECT_EQ(log->high_watermark(), Offset(0));
+  EXPECT_FALSE(fs_.Exists("/data/t-0/00000000000000000003.log").value_or(true));
+}
+
 TEST_F(LogFaultTest, DirectoryFsyncEioOnCheckpointTakesLogOffline) {
   auto log = Open();
   ASSERT_TRUE(AppendBatch(*log, 3, 50).ok());

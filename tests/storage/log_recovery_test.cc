@@ -171,6 +171,41 @@ TEST_F(LogRecoveryTest, RecoveryInfoTellsCreatedCleanAndUncleanApart) {
   EXPECT_EQ(log->log_end_offset().value, 4);
 }
 
+// An fsync error raced a roll: the old segment lost its unsynced data while
+// the next segment's data reached the disk. Nothing after such a hole was
+// acknowledged, and a delete-policy log has no legitimate holes: recovery
+// ends the log at the hole. A compacted log (cleaned batches leave holes)
+// keeps its later segments.
+TEST_F(LogRecoveryTest, SegmentsAfterAHoleAreDroppedUnlessCompacted) {
+  for (bool compacted : {false, true}) {
+    SCOPED_TRACE(compacted ? "compacted" : "delete policy");
+    fs::remove_all(dir());
+    LogConfig c;
+    c.cleanup_compact = compacted;
+    {
+      auto log = *OpenLog(c);
+      for (int i = 0; i < 3; ++i) AppendOk(*log, BatchAt(2, 1000 + i, 30, i));
+      ASSERT_TRUE(log->Roll().ok());
+      for (int i = 0; i < 2; ++i) AppendOk(*log, BatchAt(2, 2000 + i, 30, i));
+      ASSERT_TRUE(log->Flush().ok());
+      ASSERT_EQ(log->segment_count(), 2u);
+    }  // no Close(): unclean
+    // The first segment's data was lost (empty file); with no checkpoint
+    // every segment is above the recovery point.
+    fs::resize_file(fs::path(dir()) / SegmentFileName(0, kLogSuffix), 0);
+    fs::remove(fs::path(dir()) / kCheckpointFile);
+    auto log = *OpenLog(c);
+    if (compacted) {
+      EXPECT_EQ(log->log_end_offset().value, 10);
+      EXPECT_EQ(log->segment_count(), 2u);
+    } else {
+      EXPECT_EQ(log->log_end_offset().value, 0);
+      EXPECT_EQ(log->segment_count(), 1u);
+      EXPECT_FALSE(fs::exists(fs::path(dir()) / SegmentFileName(6, kLogSuffix)));
+    }
+  }
+}
+
 TEST_F(LogRecoveryTest, TruncationInEarlierSegmentDropsLaterSegments) {
   LogConfig c;
   c.segment_bytes = 400;

@@ -25,6 +25,7 @@
 // fsyncs run on the Flusher thread without the mutex (group commit).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -362,6 +363,12 @@ class Log : public std::enable_shared_from_this<Log> {
   RecoveryInfo recovery_info_;         // written by Recover() before Open returns
   bool dir_dirty_ = false;             // a segment file was created
   bool flush_requested_ = false;       // registered with the flusher
+  // A FlushRound is between taking its segments and recording the result.
+  // A roll waits for it (flush_done_), so the roll's own fsync of the old
+  // segment never races the round's: Linux reports a writeback error to one
+  // of two racing fsyncs only, and the roll could then go on after a loss.
+  bool flush_in_flight_ = false;
+  std::condition_variable flush_done_;
   absl::Status offline_status_;        // non-OK once offline/closed/deleted
   bool io_failed_ = false;             // offline because of an I/O error: reads fail too
   absl::Status offline_notice_;        // non-OK: on_offline not yet delivered
