@@ -374,8 +374,34 @@ absl::StatusOr<AppendResult> Log::Append(std::span<uint8_t> bytes, int32_t leade
 
 absl::Status Log::WriteProducerSnapshot(const std::string& snapshot) {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
-  return FailOnIoError(
-      WriteFileAtomically(*options_.fs, options_.dir, std::string(kProducerSnapshotFile), snapshot));
+  return SideIo([&] {
+    return WriteFileAtomically(*options_.fs, options_.dir, std::string(kProducerSnapshotFile),
+                               snapshot);
+  });
+}
+
+absl::Status Log::SideIo(absl::FunctionRef<absl::Status()> io) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++side_io_in_flight_;
+  }
+  absl::Status s = io();
+  std::vector<Callback> failed;
+  absl::Status offline;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --side_io_in_flight_;
+    side_io_done_.notify_all();
+    if (!s.ok() && !absl::IsResourceExhausted(s) && offline_status_.ok()) {
+      GoOfflineLocked(s, &failed);
+      offline = offline_status_;
+    }
+  }
+  if (!offline.ok()) {
+    DeliverOfflineNotice();
+    for (auto& f : failed) f(offline);
+  }
+  return s;
 }
 
 absl::Status Log::FailOnIoError(absl::Status s) {
@@ -559,7 +585,10 @@ absl::Status Log::FlushRound(uint64_t* batches_synced) {
   int64_t new_hw = -1;
   absl::Status offline;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    // A side fsync still under way may have failed already (see SideIo):
+    // record nothing until it has reported.
+    side_io_done_.wait(lock, [this] { return side_io_in_flight_ == 0; });
     flush_in_flight_ = false;
     flush_done_.notify_all();
     if (!status.ok()) {
@@ -610,8 +639,10 @@ absl::Status Log::WriteCheckpoint() {
     c.recovery_point = synced_offset_;
     c.log_start_offset = log_start_offset_;
   }
-  KEEL_RETURN_IF_ERROR(FailOnIoError(
-      WriteFileAtomically(*options_.fs, options_.dir, std::string(kCheckpointFile), EncodeCheckpoint(c))));
+  KEEL_RETURN_IF_ERROR(SideIo([&] {
+    return WriteFileAtomically(*options_.fs, options_.dir, std::string(kCheckpointFile),
+                               EncodeCheckpoint(c));
+  }));
   std::lock_guard<std::mutex> lock(mu_);
   checkpointed_recovery_point_ = std::max(checkpointed_recovery_point_, c.recovery_point);
   return absl::OkStatus();
@@ -624,7 +655,7 @@ absl::Status Log::DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed) {
                   seg->base_offset(), seg->next_offset() - 1);
     KEEL_RETURN_IF_ERROR(FailOnIoError(seg->DeleteFiles()));
   }
-  return FailOnIoError(options_.fs->SyncDir(options_.dir));
+  return SideIo([&] { return options_.fs->SyncDir(options_.dir); });
 }
 
 absl::StatusOr<ReadResult> Log::Read(Offset start_offset, size_t max_bytes, Offset upper_bound) const {

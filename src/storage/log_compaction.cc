@@ -211,9 +211,10 @@ absl::StatusOr<CompactionStats> Log::Compact(const CompactionOptions& options) {
   CleanerCheckpoint checkpoint;
   checkpoint.clean_offset = stats.clean_end_offset;
   checkpoint.next_tombstone_expiry_ms = next_expiry == kNoExpiry ? -1 : next_expiry;
-  KEEL_RETURN_IF_ERROR(FailOnIoError(WriteFileAtomically(*options_.fs, options_.dir,
-                                                         std::string(kCleanerCheckpointFile),
-                                                         EncodeCleanerCheckpoint(checkpoint))));
+  KEEL_RETURN_IF_ERROR(SideIo([&] {
+    return WriteFileAtomically(*options_.fs, options_.dir, std::string(kCleanerCheckpointFile),
+                               EncodeCleanerCheckpoint(checkpoint));
+  }));
   {
     std::lock_guard<std::mutex> lock(mu_);
     clean_offset_ = std::max(clean_offset_, checkpoint.clean_offset);

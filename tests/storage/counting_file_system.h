@@ -19,6 +19,9 @@ class CountingFileSystem final : public FileSystem {
   std::atomic<bool> fail_data_sync{false};
   // If set, runs at the start of every fdatasync (e.g. to hold the flusher).
   std::function<void()> before_data_sync;
+  // If set, runs after every directory fsync with its result (e.g. to hold
+  // a thread between a failed fsync and its caller's reaction).
+  std::function<void(const absl::Status&)> after_sync_dir;
 
   absl::StatusOr<std::shared_ptr<FileHandle>> Open(const std::string& path, OpenMode mode) override {
     auto f = base_->Open(path, mode);
@@ -32,7 +35,9 @@ class CountingFileSystem final : public FileSystem {
   absl::Status RemoveDir(const std::string& d) override { return base_->RemoveDir(d); }
   absl::Status SyncDir(const std::string& d) override {
     dir_syncs++;
-    return base_->SyncDir(d);
+    absl::Status s = base_->SyncDir(d);
+    if (after_sync_dir) after_sync_dir(s);
+    return s;
   }
   absl::StatusOr<bool> Exists(const std::string& p) override { return base_->Exists(p); }
   absl::StatusOr<bool> IsDirectory(const std::string& p) override { return base_->IsDirectory(p); }

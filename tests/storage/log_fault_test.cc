@@ -221,6 +221,52 @@ TEST_F(LogFaultTest, FlushRoundAcknowledgesNothingAfterAnErrorDuringIt) {
   EXPECT_FALSE(waiter->ok());
 }
 
+// A checkpoint's directory fsync fails, and its thread has not yet reacted
+// when a flush round's fsyncs succeed (Linux reports the error to the failed
+// fsync only). The round must wait for that report and acknowledge nothing.
+TEST_F(LogFaultTest, FlushRoundWaitsForAnUnreportedSideFsync) {
+  storage::testing::CountingFileSystem counting(&fs_);
+  std::shared_ptr<Log> log = OpenCounting(counting, &now_);
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(AppendBatch(*log, 3, 50).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  ASSERT_TRUE(AppendBatch(*log, 2, 50).ok());
+  std::optional<absl::Status> waiter;
+  log->WaitDurable(Offset(4), [&](absl::Status s) { waiter = s; });
+
+  std::promise<void> failed_entered, release;
+  auto released = release.get_future().share();
+  std::atomic<bool> first{true};
+  counting.after_sync_dir = [&](const absl::Status& s) {
+    if (!s.ok() && first.exchange(false)) {
+      failed_entered.set_value();
+      released.wait();
+    }
+  };
+  fs_.FailNextDirSyncs(1);
+  absl::StatusOr<Offset> deleted;
+  std::thread side([&] { deleted = log->DeleteRecordsBefore(Offset(1)); });
+  failed_entered.get_future().wait();  // failed in the "kernel", not yet reported
+  std::atomic<bool> round_done{false};
+  absl::Status round;
+  std::thread flusher([&] {
+    round = log->FlushRound();
+    round_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(round_done.load()) << "the round recorded its result before the side fsync reported";
+  release.set_value();
+  side.join();
+  flusher.join();
+
+  EXPECT_FALSE(deleted.ok());
+  EXPECT_TRUE(log->offline());
+  EXPECT_FALSE(round.ok());
+  EXPECT_EQ(log->high_watermark(), Offset(3));
+  ASSERT_TRUE(waiter.has_value());
+  EXPECT_FALSE(waiter->ok());
+}
+
 // A roll waits for a flush round that is syncing the old segment instead of
 // fsyncing it alongside: if the round's fsync fails, the roll must not go on
 // (a new segment after lost data would leave a hole after a power cut).

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "keel/common/types.h"
 #include "keel/storage/file_system.h"
@@ -304,6 +305,11 @@ class Log : public std::enable_shared_from_this<Log> {
   // on a directory fsync, which may have lost a segment file's entry); then
   // returns `s`. For metadata writes made without the log mutex.
   absl::Status FailOnIoError(absl::Status s);
+  // Runs `io` (writes and fsyncs in the log's directory, outside mu_) counted
+  // in side_io_in_flight_; an I/O error (not ENOSPC) takes the log offline,
+  // recorded in the same hold of mu_ that ends the count. Never called with
+  // mu_ held.
+  absl::Status SideIo(absl::FunctionRef<absl::Status()> io);
   absl::Status DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed);
   SegmentOptions SegmentOptionsLocked() const;
   absl::StatusOr<TimestampOffset> FindOffsetByTimestampImpl(int64_t ts) const;
@@ -369,6 +375,12 @@ class Log : public std::enable_shared_from_this<Log> {
   // of two racing fsyncs only, and the roll could then go on after a loss.
   bool flush_in_flight_ = false;
   std::condition_variable flush_done_;
+  // fsyncs in the log's directory outside mu_ (checkpoints, producer
+  // snapshots, segment deletion) that have not yet reported (see SideIo). A
+  // flush round records its result only when there are none: one of them
+  // may have failed in the kernel, and Linux tells only that fsync.
+  int side_io_in_flight_ = 0;
+  std::condition_variable side_io_done_;
   absl::Status offline_status_;        // non-OK once offline/closed/deleted
   bool io_failed_ = false;             // offline because of an I/O error: reads fail too
   absl::Status offline_notice_;        // non-OK: on_offline not yet delivered
