@@ -404,21 +404,6 @@ absl::Status Log::SideIo(absl::FunctionRef<absl::Status()> io) {
   return s;
 }
 
-absl::Status Log::FailOnIoError(absl::Status s) {
-  if (s.ok() || absl::IsResourceExhausted(s)) return s;
-  std::vector<Callback> failed;
-  absl::Status offline;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!offline_status_.ok()) return s;
-    GoOfflineLocked(s, &failed);
-    offline = offline_status_;
-  }
-  DeliverOfflineNotice();
-  for (auto& f : failed) f(offline);
-  return s;
-}
-
 size_t Log::ExpireProducers(int64_t now_ms, int64_t expiration_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   return producers_.Expire(now_ms, expiration_ms);
@@ -653,7 +638,7 @@ absl::Status Log::DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed) {
   for (const auto& seg : doomed) {
     logger_->info("{}: deleting segment {} (offsets {}..{})", options_.dir, seg->path(),
                   seg->base_offset(), seg->next_offset() - 1);
-    KEEL_RETURN_IF_ERROR(FailOnIoError(seg->DeleteFiles()));
+    KEEL_RETURN_IF_ERROR(SideIo([&] { return seg->DeleteFiles(); }));
   }
   return SideIo([&] { return options_.fs->SyncDir(options_.dir); });
 }

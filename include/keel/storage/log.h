@@ -301,14 +301,12 @@ class Log : public std::enable_shared_from_this<Log> {
                        std::vector<absl::AnyInvocable<void(absl::Status)>>* failed);
   // Runs options_.on_offline if GoOfflineLocked armed it. Call unlocked.
   void DeliverOfflineNotice();
-  // Takes the log offline if `s` is an I/O error other than ENOSPC (e.g. EIO
-  // on a directory fsync, which may have lost a segment file's entry); then
-  // returns `s`. For metadata writes made without the log mutex.
-  absl::Status FailOnIoError(absl::Status s);
-  // Runs `io` (writes and fsyncs in the log's directory, outside mu_) counted
-  // in side_io_in_flight_; an I/O error (not ENOSPC) takes the log offline,
-  // recorded in the same hold of mu_ that ends the count. Never called with
-  // mu_ held.
+  // Runs `io` (metadata writes, fsyncs and unlinks in the log's directory,
+  // made without the log mutex) counted in side_io_in_flight_. An I/O error
+  // other than ENOSPC (e.g. EIO on a directory fsync, which may have lost a
+  // segment file's entry) takes the log offline, recorded in the same hold
+  // of mu_ that ends the count; returns io's status. Never called with mu_
+  // held.
   absl::Status SideIo(absl::FunctionRef<absl::Status()> io);
   absl::Status DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed);
   SegmentOptions SegmentOptionsLocked() const;
