@@ -60,7 +60,7 @@ void BM_ValidateProduceRecords(benchmark::State& state) {
   std::vector<uint8_t> payload;
   for (int i = 0; i < kBatches; ++i) payload.insert(payload.end(), one.begin(), one.end());
   for (auto _ : state) {
-    server::ProduceValidation v = server::ValidateProduceRecords(payload, int64_t(1) << 30);
+    server::ProduceValidation v = server::ValidateProduceRecords(payload, {.max_message_bytes = int64_t(1) << 30});
     if (v.error != protocol::ErrorCode::NONE) state.SkipWithError("rejected");
     benchmark::DoNotOptimize(v);
   }

@@ -11,6 +11,7 @@ PACKAGES=(
   librdkafka-dev kcat clang libclang-rt-14-dev
   prometheus
   python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard python3-xxhash
+  golang-go golang-github-shopify-sarama-dev
 )
 # Node.js (for the kafkajs smoke test) may come from Debian or NodeSource; only
 # install Debian's when no node/npm is on the PATH.

@@ -83,6 +83,20 @@ void PatchLogAppendTime(std::span<uint8_t> batch, int64_t now_ms) {
                     crc32c::Extend(0, p + kBatchCrcStart, batch.size() - kBatchCrcStart));
 }
 
+bool SetCreateTimeMaxTimestamp(std::span<uint8_t> batch, int64_t max_timestamp) {
+  uint8_t* p = batch.data();
+  const uint16_t attrs = LoadBE16(p + bo::kAttributes);
+  if ((attrs & uint16_t(batch_attr::kLogAppendTime)) == 0 &&
+      int64_t(LoadBE64(p + bo::kMaxTimestamp)) == max_timestamp) {
+    return false;
+  }
+  coding::StoreBE16(p + bo::kAttributes, attrs & ~uint16_t(batch_attr::kLogAppendTime));
+  coding::StoreBE64(p + bo::kMaxTimestamp, uint64_t(max_timestamp));
+  coding::StoreBE32(p + bo::kCrc,
+                    crc32c::Extend(0, p + kBatchCrcStart, batch.size() - kBatchCrcStart));
+  return true;
+}
+
 absl::StatusOr<size_t> NextBatchSize(std::span<const uint8_t> bytes) {
   if (bytes.size() < kBatchLogOverhead) return size_t{0};
   int32_t len = int32_t(LoadBE32(bytes.data() + bo::kBatchLength));

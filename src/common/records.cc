@@ -299,39 +299,18 @@ absl::Status ForEachRecord(std::span<const uint8_t> batch,
   return absl::OkStatus();
 }
 
-absl::Status ValidateRecords(std::span<const uint8_t> batch, size_t max_decompressed) {
-  KEEL_ASSIGN_OR_RETURN(const BatchHeader h, ValidateBatch(batch));
-  return ValidateRecordsOfValidBatch(batch, h, /*require_keys=*/false, max_decompressed);
-}
-
-absl::Status ValidateRecordsOfValidBatch(std::span<const uint8_t> batch, const BatchHeader& h,
-                                         bool require_keys, size_t max_decompressed) {
-  if (h.records_count == 0) return absl::DataLossError("producer batch has no records");
-  const bool create_time = !h.log_append_time();
+absl::StatusOr<ProducedRecords> CheckProducedRecords(std::span<const uint8_t> batch,
+                                                     const BatchHeader& h, bool require_keys,
+                                                     size_t max_decompressed) {
+  ProducedRecords out;
   int32_t index = 0;
-  int64_t previous_delta = -1;
   KEEL_RETURN_IF_ERROR(ForEachRecord(
       batch,
       [&](const RecordView& r) -> absl::Status {
-        if (index == 0 && r.offset_delta != 0) {
-          return RecordError(index, absl::StrCat("first offsetDelta is ", r.offset_delta,
-                                                 ", expected 0"));
-        }
-        if (r.offset_delta <= previous_delta) {
-          return RecordError(index, absl::StrCat("offsetDelta ", r.offset_delta,
-                                                 " does not increase (previous ", previous_delta,
-                                                 ")"));
-        }
-        previous_delta = r.offset_delta;
-        int64_t ts;
-        if (__builtin_add_overflow(h.base_timestamp, r.timestamp_delta, &ts)) {
-          return RecordError(index, "baseTimestamp + timestampDelta overflows");
-        }
-        if (ts < -1) return RecordError(index, absl::StrCat("negative timestamp ", ts));
-        if (create_time && ts > h.max_timestamp) {
-          return RecordError(index, absl::StrCat("timestamp ", ts, " is after maxTimestamp ",
-                                                 h.max_timestamp));
-        }
+        if (r.offset_delta != index) out.needs_renumbering = true;
+        // Java's long addition wraps; Kafka neither checks nor refuses it.
+        const int64_t ts = int64_t(uint64_t(h.base_timestamp) + uint64_t(r.timestamp_delta));
+        out.max_timestamp = std::max(out.max_timestamp, ts);
         if (require_keys && !r.key) {
           return absl::InvalidArgumentError(absl::StrCat(
               "compacted topic cannot accept a record without a key (record ", index, ")"));
@@ -340,11 +319,41 @@ absl::Status ValidateRecordsOfValidBatch(std::span<const uint8_t> batch, const B
         return absl::OkStatus();
       },
       max_decompressed));
-  if (previous_delta != h.last_offset_delta) {
-    return absl::DataLossError(absl::StrCat("last record has offsetDelta ", previous_delta,
-                                            " but lastOffsetDelta is ", h.last_offset_delta));
+  return out;
+}
+
+absl::Status ValidateRecords(std::span<const uint8_t> batch, size_t max_decompressed) {
+  KEEL_ASSIGN_OR_RETURN(const BatchHeader h, ValidateBatch(batch));
+  if (h.records_count == 0) return absl::DataLossError("producer batch has no records");
+  if (int64_t(h.last_offset_delta) + 1 != h.records_count) {
+    return absl::DataLossError(absl::StrCat("lastOffsetDelta ", h.last_offset_delta,
+                                            " does not match recordsCount ", h.records_count));
   }
-  return absl::OkStatus();
+  return CheckProducedRecords(batch, h, /*require_keys=*/false, max_decompressed).status();
+}
+
+absl::StatusOr<std::vector<uint8_t>> RenumberRecords(std::span<const uint8_t> batch,
+                                                     size_t max_decompressed) {
+  KEEL_ASSIGN_OR_RETURN(const BatchHeader h, ParseBatchHeader(batch));
+  // The views die with their callback: keep each record's bytes (encoded
+  // again, uncompressed) and decode those once all are read.
+  std::vector<uint8_t> encoded;
+  int32_t index = 0;
+  KEEL_RETURN_IF_ERROR(ForEachRecord(
+      batch,
+      [&](const RecordView& r) {
+        RecordInput copy = r;
+        copy.offset_delta = index++;
+        AppendRecord(copy, encoded);
+        return absl::OkStatus();
+      },
+      max_decompressed));
+  std::vector<RecordInput> records(static_cast<size_t>(index));
+  Cursor c(encoded);
+  for (RecordInput& r : records) {
+    if (!ParseRecordFast(c, r)) return absl::InternalError("re-encoded record does not decode");
+  }
+  return BuildRecordBatch(h, records, h.compression());
 }
 
 void AppendRecord(const RecordInput& r, std::vector<uint8_t>& out) {

@@ -72,6 +72,27 @@ TEST(RecordBatch, LogAppendTimeRecomputesCrc) {
   EXPECT_EQ(h->max_timestamp, 424242);
 }
 
+TEST(RecordBatch, SetCreateTimeMaxTimestampRewritesOnlyWhatDiffers) {
+  auto b = testutil::BuildSimpleBatch(2, 10);
+  const int64_t built_max = ParseBatchHeader(b)->max_timestamp;
+  const auto before = b;
+  EXPECT_FALSE(SetCreateTimeMaxTimestamp(b, built_max));
+  EXPECT_EQ(b, before);
+  EXPECT_TRUE(SetCreateTimeMaxTimestamp(b, 777));
+  auto h = ValidateBatch(b);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_FALSE(h->log_append_time());
+  EXPECT_EQ(h->max_timestamp, 777);
+  // A LogAppendTime bit is cleared even when the time already matches; the
+  // other attribute bits are kept.
+  coding::StoreBE16(b.data() + batch_offsets::kAttributes,
+                    uint16_t(batch_attr::kLogAppendTime | batch_attr::kTransactional));
+  EXPECT_TRUE(SetCreateTimeMaxTimestamp(b, 777));
+  h = ValidateBatch(b);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->attributes, batch_attr::kTransactional);
+}
+
 TEST(RecordBatch, NextBatchSizeSplitsStream) {
   auto a = testutil::BuildSimpleBatch(1, 5);
   auto b = testutil::BuildSimpleBatch(2, 5);

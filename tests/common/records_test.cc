@@ -336,27 +336,23 @@ TEST(RecordsTest, EmptyBatchIteratesNothingButIsNotAValidProducerBatch) {
 // The produce path computes the CRC once (ValidateBatch) and then runs only
 // the record checks: those must still catch bad records, and must not
 // recompute the CRC.
-TEST(RecordsTest, ValidateRecordsOfValidBatchChecksRecordsButNotTheCrc) {
+TEST(RecordsTest, CheckProducedRecordsChecksRecordsButNotTheCrc) {
   RecordSet good;
   good.Add(0, 0, "k", "v");
   good.Add(1, 0, "k", "v");
   Bytes batch = BuildRecordBatch(Template(), good.records, Compression::kNone);
   auto header = ValidateBatch(batch);
   ASSERT_TRUE(header.ok()) << header.status();
-  EXPECT_TRUE(ValidateRecordsOfValidBatch(batch, *header).ok());
+  EXPECT_TRUE(CheckProducedRecords(batch, *header).ok());
   Bytes bad_crc = batch;
   bad_crc[batch_offsets::kCrc] ^= 0xFF;
   EXPECT_FALSE(ValidateRecords(bad_crc).ok());
-  EXPECT_TRUE(ValidateRecordsOfValidBatch(bad_crc, *header).ok());
+  EXPECT_TRUE(CheckProducedRecords(bad_crc, *header).ok());
 
-  RecordSet bad;
-  bad.Add(0, 0, "k", "v");
-  bad.Add(2, 0, "k", "v");
-  bad.Add(2, 0, "k", "v");
-  Bytes repeated = BuildRecordBatch(Template(), bad.records, Compression::kNone);
-  auto h2 = ValidateBatch(repeated);
-  ASSERT_TRUE(h2.ok()) << h2.status();
-  ExpectDataLoss(ValidateRecordsOfValidBatch(repeated, *h2), "0,2,2");
+  Bytes truncated = testutil::BuildSimpleBatch(3, 10);
+  Bytes short_records = WithRecordsSection(RecordsOf(truncated).first(RecordsOf(truncated).size() - 2), 3);
+  ExpectDataLoss(CheckProducedRecords(short_records, *ParseBatchHeader(short_records)).status(),
+                 "truncated record");
 }
 
 // A compacted topic refuses null keys in the same pass, compressed batches
@@ -370,69 +366,111 @@ TEST(RecordsTest, RequireKeysRefusesANullKeyByIndex) {
     Bytes batch = BuildRecordBatch(Template(), set.records, codec);
     auto header = ValidateBatch(batch);
     ASSERT_TRUE(header.ok()) << header.status();
-    EXPECT_TRUE(ValidateRecordsOfValidBatch(batch, *header).ok());
-    absl::Status st = ValidateRecordsOfValidBatch(batch, *header, /*require_keys=*/true);
+    EXPECT_TRUE(CheckProducedRecords(batch, *header).ok());
+    absl::Status st = CheckProducedRecords(batch, *header, /*require_keys=*/true).status();
     EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
     EXPECT_NE(st.message().find("without a key (record 2)"), std::string_view::npos) << st;
   }
   RecordSet keyed;
   keyed.Add(0, 0, "a", std::nullopt);  // a tombstone has a key
   Bytes batch = BuildRecordBatch(Template(), keyed.records, Compression::kNone);
-  EXPECT_TRUE(ValidateRecordsOfValidBatch(batch, *ValidateBatch(batch), true).ok());
+  EXPECT_TRUE(CheckProducedRecords(batch, *ValidateBatch(batch), true).ok());
 }
 
-TEST(RecordsTest, ValidateRejectsFirstOffsetDeltaNotZero) {
+// Kafka does not check record offset deltas (it reassigns offsets), only
+// that recordsCount = lastOffsetDelta + 1; deltas other than 0..n-1 are
+// flagged for renumbering.
+TEST(RecordsTest, OffsetDeltasOtherThanZeroToNMinusOneNeedRenumbering) {
+  const std::vector<std::vector<int32_t>> cases = {{1, 2, 2}, {0, 0, 0}, {2, 1, 0}, {5, 6, 7}};
+  for (const auto& deltas : cases) {
+    RecordSet s;
+    for (int32_t d : deltas) s.Add(d, 0, "k", "v");
+    BatchHeader t = Template();
+    t.last_offset_delta = 2;
+    for (Compression codec : {Compression::kNone, Compression::kZstd}) {
+      Bytes batch = BuildRecordBatch(t, s.records, codec);
+      // BuildRecordBatch raises lastOffsetDelta to the largest delta.
+      coding::StoreBE32(batch.data() + bo::kLastOffsetDelta, 2);
+      coding::StoreBE32(batch.data() + bo::kCrc,
+                        crc32c::Extend(0, batch.data() + kBatchCrcStart, batch.size() - kBatchCrcStart));
+      ASSERT_TRUE(ValidateRecords(batch).ok()) << ValidateRecords(batch);
+      auto produced = CheckProducedRecords(batch, *ValidateBatch(batch));
+      ASSERT_TRUE(produced.ok()) << produced.status();
+      EXPECT_TRUE(produced->needs_renumbering) << deltas[0] << deltas[1] << deltas[2];
+
+      auto renumbered = RenumberRecords(batch);
+      ASSERT_TRUE(renumbered.ok()) << renumbered.status();
+      auto h = ValidateBatch(*renumbered);
+      ASSERT_TRUE(h.ok()) << h.status();
+      EXPECT_EQ(h->compression(), codec);
+      EXPECT_EQ(h->last_offset_delta, 2);
+      EXPECT_EQ(h->records_count, 3);
+      auto again = CheckProducedRecords(*renumbered, *h);
+      ASSERT_TRUE(again.ok());
+      EXPECT_FALSE(again->needs_renumbering);
+      auto decoded = DecodeAll(*renumbered);
+      ASSERT_TRUE(decoded.ok());
+      for (int32_t i = 0; i < 3; ++i) {
+        EXPECT_EQ((*decoded)[size_t(i)].offset_delta, i);
+        EXPECT_EQ((*decoded)[size_t(i)].key, "k");
+        EXPECT_EQ((*decoded)[size_t(i)].value, "v");
+      }
+    }
+  }
+  RecordSet in_order;
+  in_order.Add(0, 0, "k", "v");
+  in_order.Add(1, 0, "k", "v");
+  Bytes batch = BuildRecordBatch(Template(), in_order.records, Compression::kNone);
+  EXPECT_FALSE(CheckProducedRecords(batch, *ValidateBatch(batch))->needs_renumbering);
+}
+
+// Kafka refuses a batch whose offset range [0, lastOffsetDelta] does not
+// hold exactly recordsCount records, so a compacted-looking batch (gaps) is
+// not a valid producer batch.
+TEST(RecordsTest, ValidateRefusesOffsetRangeNotMatchingRecordCount) {
   RecordSet s;
-  s.Add(1, 0, "k", "v");
-  BatchHeader t = Template();
-  ExpectDataLoss(ValidateRecords(BuildRecordBatch(t, s.records, Compression::kNone)), "first 1");
-}
-
-TEST(RecordsTest, ValidateRejectsNonIncreasingOffsetDeltas) {
-  RecordSet s;
-  s.Add(0, 0, "k", "v");
-  s.Add(2, 0, "k", "v");
-  s.Add(2, 0, "k", "v");
-  Bytes batch = BuildRecordBatch(Template(), s.records, Compression::kLz4);
-  ASSERT_TRUE(ValidateBatch(batch).ok());
-  ExpectDataLoss(ValidateRecords(batch), "0,2,2");
-}
-
-TEST(RecordsTest, ValidateAcceptsIncreasingOffsetDeltasWithGaps) {
-  RecordSet s;  // what a compacted batch looks like
   s.Add(0, 0, "a", "1");
   s.Add(3, 1, "b", "2");
   s.Add(7, 2, "c", std::nullopt);
   Bytes batch = BuildRecordBatch(Template(), s.records, Compression::kGzip);
-  EXPECT_TRUE(ValidateRecords(batch).ok()) << ValidateRecords(batch);
-  EXPECT_EQ(ParseBatchHeader(batch)->last_offset_delta, 7);
-}
-
-TEST(RecordsTest, ValidateRejectsLastOffsetDeltaMismatch) {
+  ASSERT_TRUE(ValidateBatch(batch).ok());
+  ExpectDataLoss(ValidateRecords(batch), "lastOffsetDelta 7, 3 records");
   Bytes good = testutil::BuildSimpleBatch(3, 10);
   ExpectDataLoss(ValidateRecords(WithRecordsSection(RecordsOf(good), 3, 0, 5)), "lastDelta 5");
 }
 
-TEST(RecordsTest, ValidateRejectsTimestampAfterMaxTimestamp) {
+// The header's maxTimestamp is not trusted (sarama writes -1, others may be
+// stale): the records say what the maximum is.
+TEST(RecordsTest, MaxTimestampComesFromTheRecordsNotTheHeader) {
   // testutil record i has timestampDelta i; WithRecordsSection sets
   // maxTimestamp = baseTimestamp, so records 1 and 2 are later than it.
   Bytes good = testutil::BuildSimpleBatch(3, 10);
-  ExpectDataLoss(ValidateRecords(WithRecordsSection(RecordsOf(good), 3)), "ts > max");
-  // With LogAppendTime the broker owns maxTimestamp, so this is fine.
-  EXPECT_TRUE(
-      ValidateRecords(WithRecordsSection(RecordsOf(good), 3, batch_attr::kLogAppendTime)).ok());
+  Bytes stale = WithRecordsSection(RecordsOf(good), 3);
+  EXPECT_TRUE(ValidateRecords(stale).ok()) << ValidateRecords(stale);
+  auto produced = CheckProducedRecords(stale, *ValidateBatch(stale));
+  ASSERT_TRUE(produced.ok());
+  EXPECT_EQ(produced->max_timestamp, 1700000000002);
+  EXPECT_FALSE(produced->needs_renumbering);
 }
 
-TEST(RecordsTest, ValidateRejectsNegativeAndOverflowingTimestamps) {
+// Kafka accepts any record timestamp (no message.timestamp.*.max.ms limit by
+// default): negative ones, and sums that wrap as Java's long does. The
+// maximum never goes below -1 (no timestamp).
+TEST(RecordsTest, NegativeAndWrappingTimestampsAreAcceptedAndMaxStaysAtLeastMinusOne) {
   RecordSet s;
   s.Add(0, -1700000000002, "k", "v");  // timestamp -2
-  ExpectDataLoss(ValidateRecords(BuildRecordBatch(Template(), s.records, Compression::kNone)),
-                 "timestamp -2");
+  s.Add(1, -1700000000005, "k", "v");  // timestamp -5
+  Bytes negative = BuildRecordBatch(Template(), s.records, Compression::kNone);
+  ASSERT_TRUE(ValidateRecords(negative).ok()) << ValidateRecords(negative);
+  EXPECT_EQ(CheckProducedRecords(negative, *ValidateBatch(negative))->max_timestamp, -1);
+
   RecordSet o;
-  o.Add(0, std::numeric_limits<int64_t>::max(), "k", "v");
-  BatchHeader t = Template();
-  t.attributes = batch_attr::kLogAppendTime;
-  ExpectDataLoss(ValidateRecords(BuildRecordBatch(t, o.records, Compression::kNone)), "overflow");
+  o.Add(0, std::numeric_limits<int64_t>::max(), "k", "v");  // wraps to a negative time
+  o.Add(1, 7, "k", "v");
+  Bytes wrapping = BuildRecordBatch(Template(), o.records, Compression::kNone);
+  ASSERT_TRUE(ValidateRecords(wrapping).ok()) << ValidateRecords(wrapping);
+  EXPECT_EQ(CheckProducedRecords(wrapping, *ValidateBatch(wrapping))->max_timestamp,
+            1700000000007);
 }
 
 TEST(RecordsTest, ValidateRejectsBadCrc) {

@@ -11,8 +11,10 @@
 //                                    4 transactional, 5 control, 6 delete horizon
 //  23  lastOffsetDelta       int32
 //  27  baseTimestamp         int64   (first timestamp; delete horizon if bit 6)
-//  35  maxTimestamp          int64   (LogAppendTime topics: set by the broker,
-//                                    which then recomputes the CRC)
+//  35  maxTimestamp          int64   set by the broker on produce (the largest
+//                                    record timestamp, or the append time for
+//                                    LogAppendTime topics), which then
+//                                    recomputes the CRC
 //  43  producerId            int64
 //  51  producerEpoch         int16
 //  53  baseSequence          int32
@@ -109,6 +111,13 @@ void PatchPartitionLeaderEpoch(std::span<uint8_t> batch, int32_t epoch);
 // Sets the LogAppendTime bit and maxTimestamp to `now_ms`, then recomputes the
 // CRC (both fields are inside it; Kafka does the same for LogAppendTime).
 void PatchLogAppendTime(std::span<uint8_t> batch, int64_t now_ms);
+
+// Makes the batch a CreateTime batch (clears the timestamp-type bit) whose
+// maxTimestamp is `max_timestamp`, and recomputes the CRC, as Kafka's
+// broker does to every batch a producer sends (it trusts the records, not
+// the header; see docs/storage-format.md, "What Produce accepts"). Returns
+// false, touching nothing, when both already hold.
+bool SetCreateTimeMaxTimestamp(std::span<uint8_t> batch, int64_t max_timestamp);
 
 // Splits a buffer of concatenated batches: returns the size of the first
 // complete batch, 0 if `bytes` holds only a partial batch (a torn tail or the

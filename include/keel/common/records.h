@@ -70,27 +70,50 @@ absl::Status ForEachRecord(std::span<const uint8_t> batch,
                            absl::FunctionRef<absl::Status(const RecordView&)> fn,
                            size_t max_decompressed = kDefaultMaxDecompressedRecords);
 
-// The checks a broker applies to a batch a producer sent, after which it may
-// be appended as-is: ValidateBatch (length, magic, CRC), a known codec,
-// ForEachRecord, and
-//   - at least one record;
-//   - offset deltas strictly increasing, starting at 0 and ending at
-//     lastOffsetDelta;
-//   - baseTimestamp + timestampDelta does not overflow and is >= -1
-//     (-1 = no timestamp); for CreateTime batches every record timestamp is
-//     <= maxTimestamp.
-// Returns DataLoss naming the first violation (InvalidArgument if the span
-// is shorter than a batch header).
+// What a broker makes of the records of a batch a producer sent, following
+// Kafka's own validator (LogValidator, leader side; the field-by-field
+// comparison is in docs/storage-format.md, "What Produce accepts").
+struct ProducedRecords {
+  // The largest record timestamp (baseTimestamp + timestampDelta, wrapping
+  // on overflow as Java's long does), never below -1 (no timestamp). Kafka
+  // stores this as the batch's maxTimestamp, whatever the producer wrote
+  // there (sarama writes -1).
+  int64_t max_timestamp = -1;
+  // The records' offsetDeltas are not exactly 0, 1, ..., recordsCount-1.
+  // Kafka accepts such a batch (it reassigns the offsets); Keel must store
+  // it rebuilt by RenumberRecords.
+  bool needs_renumbering = false;
+};
+
+// The record checks Kafka applies to a produced batch whose header
+// ValidateBatch has already returned (so the CRC is not computed twice on
+// the produce path): ForEachRecord (framing, codec, exactly recordsCount
+// records, no trailing bytes) and, with `require_keys` (a compacted topic),
+// a key on every record (InvalidArgument naming its index). Record
+// timestamps and offset deltas are not checked, as Kafka checks neither
+// (with no message.timestamp.*.max.ms limit): they are summarised in the
+// result. Malformed records -> DataLoss.
+absl::StatusOr<ProducedRecords> CheckProducedRecords(
+    std::span<const uint8_t> batch, const BatchHeader& header, bool require_keys = false,
+    size_t max_decompressed = kDefaultMaxDecompressedRecords);
+
+// Everything Kafka requires of a produced batch, in one call: ValidateBatch
+// (length, magic, CRC), recordsCount > 0 and equal to lastOffsetDelta + 1,
+// then CheckProducedRecords. Returns DataLoss naming the first violation
+// (InvalidArgument if the span is shorter than a batch header). Whether the
+// batch needs its maxTimestamp rewritten or its records renumbered before it
+// is stored is not reported: the produce path uses the two calls above.
 absl::Status ValidateRecords(std::span<const uint8_t> batch,
                              size_t max_decompressed = kDefaultMaxDecompressedRecords);
 
-// The record checks of ValidateRecords alone, for a batch whose `header`
-// ValidateBatch has already returned (so the CRC is not computed twice on the
-// produce path). With `require_keys` (a compacted topic) a record with a null
-// key is also refused, InvalidArgument naming its index, in the same pass.
-absl::Status ValidateRecordsOfValidBatch(std::span<const uint8_t> batch, const BatchHeader& header,
-                                         bool require_keys = false,
-                                         size_t max_decompressed = kDefaultMaxDecompressedRecords);
+// Rebuilds `batch` with its records' offsetDeltas set to 0..recordsCount-1,
+// everything else about the records kept, compressed again with the same
+// codec; the header keeps its fields (batchLength, CRC and maxTimestamp are
+// recomputed as BuildRecordBatch does). Used for a produced batch whose
+// ProducedRecords::needs_renumbering is set.
+// REQUIRES: CheckProducedRecords accepted the batch.
+absl::StatusOr<std::vector<uint8_t>> RenumberRecords(
+    std::span<const uint8_t> batch, size_t max_decompressed = kDefaultMaxDecompressedRecords);
 
 // Appends the encoding of one record (length prefix included) to `out`.
 void AppendRecord(const RecordInput& record, std::vector<uint8_t>& out);

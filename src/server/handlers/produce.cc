@@ -17,6 +17,7 @@ struct AppendJob {
   PartitionResp* out;
   std::shared_ptr<storage::Log> log;
   std::span<uint8_t> bytes;
+  std::vector<uint8_t> rebuilt;  // owns `bytes` when validation rebuilt a batch
   absl::StatusOr<storage::AppendResult> result = absl::UnknownError("not appended");
 };
 
@@ -97,8 +98,16 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
         continue;
       }
       const storage::LogConfig config = log->config();
-      auto v = ValidateProduceRecords(part.records.bytes, config.max_message_bytes,
-                                      config.cleanup_compact);
+      // The request frame is owned by this request alone; validation fixes
+      // batch headers (maxTimestamp) in it and the log patches offsets into
+      // it in place, and the same bytes are written to the log.
+      auto bytes = std::span<uint8_t>(const_cast<uint8_t*>(part.records.bytes.data()),
+                                      part.records.bytes.size());
+      auto v = ValidateProduceRecords(
+          bytes, {.max_message_bytes = config.max_message_bytes,
+                  .require_keys = config.cleanup_compact,
+                  .log_append_time =
+                      config.message_timestamp_type == storage::TimestampType::kLogAppendTime});
       if (v.error != ErrorCode::NONE) {
         ModuleLogger("broker")->debug("conn={} produce to {}-{} rejected: {}",
                                       call.connection.connection_id, topic.name,
@@ -118,11 +127,11 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
           continue;
         }
       }
-      // The request frame is owned by this request alone; offsets are patched
-      // into it in place and the same bytes are written to the log.
-      auto bytes = std::span<uint8_t>(const_cast<uint8_t*>(part.records.bytes.data()),
-                                      part.records.bytes.size());
-      jobs.push_back(AppendJob{&pout, std::move(log), bytes});
+      AppendJob& job = jobs.emplace_back(AppendJob{&pout, std::move(log), bytes});
+      if (!v.rebuilt.empty()) {
+        job.rebuilt = std::move(v.rebuilt);  // a moved vector keeps its buffer
+        job.bytes = job.rebuilt;
+      }
     }
   }
 

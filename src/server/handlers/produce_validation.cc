@@ -9,68 +9,122 @@ namespace keel::server {
 
 using protocol::ErrorCode;
 
-ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records,
-                                         int64_t max_message_bytes, bool require_keys) {
+namespace {
+
+ProduceValidation Refuse(ProduceValidation v, ErrorCode error, std::string message) {
+  v.error = error;
+  v.message = std::move(message);
+  v.rebuilt.clear();
+  return v;
+}
+
+}  // namespace
+
+ProduceValidation ValidateProduceRecords(std::span<uint8_t> records,
+                                         const ProduceTopicRules& rules) {
   ProduceValidation v;
   if (records.empty()) {
-    v.error = ErrorCode::INVALID_RECORD;
-    v.message = "produce request carries no record batch";
-    return v;
+    return Refuse(std::move(v), ErrorCode::INVALID_RECORD,
+                  "produce request carries no record batch");
   }
+  // Batches rebuilt so far, in order, with the unchanged ones copied; only
+  // filled once the first batch needs rebuilding.
+  std::vector<uint8_t> rebuilt;
+  bool rebuilding = false;
   size_t pos = 0;
   while (pos < records.size()) {
-    std::span<const uint8_t> rest = records.subspan(pos);
+    std::span<uint8_t> rest = records.subspan(pos);
     if (rest.size() > batch_offsets::kMagic && rest[batch_offsets::kMagic] != kBatchMagicV2) {
-      v.error = ErrorCode::UNSUPPORTED_FOR_MESSAGE_FORMAT;
-      v.message = absl::StrCat("record batch magic ", int(rest[batch_offsets::kMagic]),
-                               " is not supported; only magic 2 (Kafka 0.11+ clients)");
-      return v;
+      return Refuse(std::move(v), ErrorCode::UNSUPPORTED_FOR_MESSAGE_FORMAT,
+                    absl::StrCat("record batch magic ", int(rest[batch_offsets::kMagic]),
+                                 " is not supported; only magic 2 (Kafka 0.11+ clients)"));
     }
     auto size = NextBatchSize(rest);
     if (!size.ok() || *size == 0) {
-      v.error = ErrorCode::CORRUPT_MESSAGE;
-      v.message = "record batch length is inconsistent with the data sent";
-      return v;
+      return Refuse(std::move(v), ErrorCode::CORRUPT_MESSAGE,
+                    "record batch length is inconsistent with the data sent");
     }
-    std::span<const uint8_t> batch = rest.subspan(0, *size);
-    if (int64_t(batch.size()) > max_message_bytes) {
-      v.error = ErrorCode::MESSAGE_TOO_LARGE;
-      v.message = absl::StrCat("record batch of ", batch.size(),
-                               " bytes exceeds max.message.bytes ", max_message_bytes);
-      return v;
+    std::span<uint8_t> batch = rest.subspan(0, *size);
+    if (int64_t(batch.size()) > rules.max_message_bytes) {
+      return Refuse(std::move(v), ErrorCode::MESSAGE_TOO_LARGE,
+                    absl::StrCat("record batch of ", batch.size(),
+                                 " bytes exceeds max.message.bytes ", rules.max_message_bytes));
     }
-    auto header = ValidateBatch(batch);
+    // Kafka: size and CRC problems are CORRUPT_MESSAGE; a count that does not
+    // match the offset range is INVALID_RECORD.
+    auto header = ParseBatchHeader(batch);
     if (!header.ok()) {
-      v.error = ErrorCode::CORRUPT_MESSAGE;
-      v.message = std::string(header.status().message());
-      return v;
+      return Refuse(std::move(v), ErrorCode::CORRUPT_MESSAGE,
+                    std::string(header.status().message()));
+    }
+    if (!CrcMatches(batch)) {
+      return Refuse(std::move(v), ErrorCode::CORRUPT_MESSAGE, "record batch CRC-32C mismatch");
+    }
+    if (header->records_count <= 0) {
+      return Refuse(std::move(v), ErrorCode::INVALID_RECORD,
+                    absl::StrCat("record batch announces ", header->records_count, " records"));
+    }
+    if (int64_t(header->last_offset_delta) + 1 != header->records_count) {
+      return Refuse(std::move(v), ErrorCode::INVALID_RECORD,
+                    absl::StrCat("lastOffsetDelta ", header->last_offset_delta,
+                                 " does not match the ", header->records_count,
+                                 " records the batch announces"));
     }
     if (header->is_control()) {
-      v.error = ErrorCode::INVALID_RECORD;
-      v.message = "clients may not produce control batches";
-      return v;
+      return Refuse(std::move(v), ErrorCode::INVALID_RECORD,
+                    "clients may not produce control batches");
     }
     if (header->is_transactional()) {
       if (header->producer_id < 0) {
-        v.error = ErrorCode::INVALID_RECORD;
-        v.message = "a transactional batch must carry a producer id";
-        return v;
+        return Refuse(std::move(v), ErrorCode::INVALID_RECORD,
+                      "a transactional batch must carry a producer id");
       }
       v.transactional = true;
       v.producer_id = header->producer_id;
       v.producer_epoch = header->producer_epoch;
     }
     if (header->producer_id >= 0 && (header->base_sequence < 0 || header->producer_epoch < 0)) {
-      v.error = ErrorCode::INVALID_RECORD;
-      v.message = absl::StrCat("batch of producer ", header->producer_id, " has sequence ",
-                               header->base_sequence, " and epoch ", header->producer_epoch,
-                               "; both must be >= 0");
-      return v;
+      return Refuse(std::move(v), ErrorCode::INVALID_RECORD,
+                    absl::StrCat("batch of producer ", header->producer_id, " has sequence ",
+                                 header->base_sequence, " and epoch ", header->producer_epoch,
+                                 "; both must be >= 0"));
     }
-    if (auto st = ValidateRecordsOfValidBatch(batch, *header, require_keys); !st.ok()) {
-      v.error = ErrorCode::INVALID_RECORD;
-      v.message = std::string(st.message());
-      return v;
+    // The timestamp-type bit is the broker's to set. Kafka refuses it on a
+    // LogAppendTime topic, and on a CreateTime topic unless maxTimestamp
+    // carries a time (every record then counted as having that time).
+    if (header->log_append_time() && (rules.log_append_time || header->max_timestamp == -1)) {
+      return Refuse(std::move(v), ErrorCode::INVALID_TIMESTAMP,
+                    "the producer set the LogAppendTime timestamp type; only the broker may");
+    }
+    auto produced = CheckProducedRecords(batch, *header, rules.require_keys);
+    if (!produced.ok()) {
+      return Refuse(std::move(v), ErrorCode::INVALID_RECORD,
+                    std::string(produced.status().message()));
+    }
+    std::span<uint8_t> stored = batch;
+    if (produced->needs_renumbering) {
+      auto renumbered = RenumberRecords(batch);
+      if (!renumbered.ok()) {
+        return Refuse(std::move(v), ErrorCode::INVALID_RECORD,
+                      std::string(renumbered.status().message()));
+      }
+      if (!rebuilding) {
+        rebuilding = true;
+        rebuilt.assign(records.begin(), records.begin() + ptrdiff_t(pos));
+      }
+      const size_t at = rebuilt.size();
+      rebuilt.insert(rebuilt.end(), renumbered->begin(), renumbered->end());
+      stored = std::span<uint8_t>(rebuilt).subspan(at);
+    } else if (rebuilding) {
+      const size_t at = rebuilt.size();
+      rebuilt.insert(rebuilt.end(), batch.begin(), batch.end());
+      stored = std::span<uint8_t>(rebuilt).subspan(at);
+    }
+    // Kafka stores the largest record timestamp as maxTimestamp, whatever the
+    // producer wrote there. On a LogAppendTime topic the log sets both the
+    // bit and the time when it appends.
+    if (!rules.log_append_time && SetCreateTimeMaxTimestamp(stored, produced->max_timestamp)) {
+      ++v.max_timestamps_rewritten;
     }
     v.has_producer_id |= header->producer_id >= 0;
     v.record_count += header->records_count;
@@ -78,10 +132,11 @@ ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records,
     pos += *size;
   }
   if (v.has_producer_id && v.batch_count > 1) {
-    v.error = ErrorCode::INVALID_RECORD;
-    v.message = "an idempotent or transactional produce must carry exactly one batch per partition";
-    return v;
+    return Refuse(std::move(v), ErrorCode::INVALID_RECORD,
+                  "an idempotent or transactional produce must carry exactly one batch per "
+                  "partition");
   }
+  v.rebuilt = std::move(rebuilt);
   return v;
 }
 

@@ -1,17 +1,24 @@
 // Validation of the records of one Produce partition before they are appended.
 //
-// Splits the span into batches and checks each: magic 2 (older formats are
-// refused, as Kafka 4 refuses them), length and CRC-32C, size against
-// max.message.bytes, and every record's framing and offset deltas; for a
-// compacted topic (`require_keys`) every record must have a key, as Kafka
-// requires. Returns
-// the Kafka error code to answer with and a message for the client; NONE when
-// the whole span may be appended as is.
+// Splits the span into batches and checks each as Kafka's broker does
+// (docs/storage-format.md, "What Produce accepts", has the field-by-field
+// table): magic 2 (older formats are refused, as Kafka 4 refuses them),
+// length and CRC-32C, size against max.message.bytes, recordsCount against
+// lastOffsetDelta, every record's framing and, for a compacted topic
+// (`require_keys`), a key on every record. What Kafka recomputes rather than
+// checks is fixed here, in place: each batch's maxTimestamp becomes the
+// largest record timestamp (CRC recomputed) unless the topic uses
+// LogAppendTime (the log sets it on append), and a batch whose offset deltas
+// are not 0..n-1 is rebuilt with renumbered records (the whole partition's
+// data then comes back in `rebuilt`). Returns the Kafka error code to answer
+// with and a message for the client; NONE when the (possibly fixed) bytes may
+// be appended.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "keel/protocol/error_code.h"
 
@@ -28,9 +35,23 @@ struct ProduceValidation {
   bool transactional = false;
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
+  // Batches whose maxTimestamp (and CRC) were rewritten in place.
+  int32_t max_timestamps_rewritten = 0;
+  // Non-empty when some batch had to be rebuilt (renumbered records): the
+  // bytes to append instead of the request's.
+  std::vector<uint8_t> rebuilt;
 };
 
-ProduceValidation ValidateProduceRecords(std::span<const uint8_t> records, int64_t max_message_bytes,
-                                         bool require_keys = false);
+// The rules of the topic a partition belongs to.
+struct ProduceTopicRules {
+  int64_t max_message_bytes = int64_t{1} << 20;
+  bool require_keys = false;     // cleanup.policy includes compact
+  bool log_append_time = false;  // message.timestamp.type=LogAppendTime
+};
+
+// `records` is the partition's data from the request; it may be modified in
+// place (see above) also when an error is returned.
+ProduceValidation ValidateProduceRecords(std::span<uint8_t> records,
+                                         const ProduceTopicRules& rules);
 
 }  // namespace keel::server
