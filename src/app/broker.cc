@@ -32,8 +32,7 @@ absl::Status Broker::StartHttp() {
   server::HttpServerOptions hopts;
   hopts.host = config_.http_listener_host;
   hopts.port = uint16_t(config_.http_listener_port);
-  http_ = std::make_unique<server::HttpServer>(
-      hopts, [this](const server::HttpRequest& r) { return HandleHttp(r); });
+  http_ = std::make_unique<server::HttpServer>(hopts, HttpRoutes());
   KEEL_RETURN_IF_ERROR(http_->Start());
   ModuleLogger("broker")->info("HTTP listener accepting on {} (/healthz /readyz /metrics)",
                                http_->address());
@@ -42,16 +41,19 @@ absl::Status Broker::StartHttp() {
 
 std::string Broker::http_address() const { return http_ ? http_->address() : std::string(); }
 
-server::HttpResponse Broker::HandleHttp(const server::HttpRequest& r) {
-  if (r.path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
-  if (r.path == "/readyz") {
-    if (ready_.load()) return {200, "text/plain; charset=utf-8", "ready\n"};
-    return {503, "text/plain; charset=utf-8", "not ready\n"};
-  }
-  if (r.path == "/metrics") {
-    return {200, std::string(metrics::ExpositionWriter::kContentType), registry_.Scrape()};
-  }
-  return {404, "text/plain; charset=utf-8", "not found (try /healthz, /readyz, /metrics)\n"};
+server::HttpRouter Broker::HttpRoutes() {
+  server::HttpRouter router;
+  router.Add("GET", "/healthz", [](const server::HttpRequest&) {
+    return server::HttpResponse{200, "text/plain; charset=utf-8", "ok\n", {}};
+  });
+  router.Add("GET", "/readyz", [this](const server::HttpRequest&) {
+    if (ready_.load()) return server::HttpResponse{200, "text/plain; charset=utf-8", "ready\n", {}};
+    return server::HttpResponse{503, "text/plain; charset=utf-8", "not ready\n", {}};
+  });
+  router.Add("GET", "/metrics", [this](const server::HttpRequest&) {
+    return server::HttpResponse{200, std::string(metrics::ExpositionWriter::kContentType), registry_.Scrape(), {}};
+  });
+  return router;
 }
 
 void Broker::LogRecoverySummary(std::chrono::milliseconds took) {

@@ -53,7 +53,8 @@ class Broker {
 
  private:
   absl::Status StartHttp();
-  server::HttpResponse HandleHttp(const server::HttpRequest& request);
+  // The endpoints of the HTTP listener.
+  server::HttpRouter HttpRoutes();
   void LogRecoverySummary(std::chrono::milliseconds took);
 
   config::BrokerConfig config_;

@@ -1,24 +1,31 @@
-// The keel-admin command groups. Each takes the words after its group name
-// ("topics describe T ..." -> RunTopics with "describe T ..."), prints its
-// result through the Context and returns OK or the error to report.
+// The keel-admin command groups. Each Add*Commands registers its commands,
+// their options and their help on the CLI11 app (see command_line.h); when
+// the command line selects one of them, its parse callback stores in
+// `*action` what to run. An action prints its result through the Context and
+// returns OK or the error to report.
 // Usage errors are absl::InvalidArgumentError (exit 2); "damage found" of
 // the offline tools is absl::DataLossError (exit 1, after printing the report).
 #pragma once
 
+#include <functional>
+
 #include "absl/status/status.h"
-#include "cli/args.h"
 #include "cli/context.h"
+
+namespace CLI {
+class App;
+}
 
 namespace keel::cli {
 
-absl::Status RunTopics(Context& ctx, Args& args);     // topics_command.cc
-absl::Status RunGroups(Context& ctx, Args& args);     // groups_command.cc
-absl::Status RunProduce(Context& ctx, Args& args);    // produce_command.cc
-absl::Status RunConsume(Context& ctx, Args& args);    // consume_command.cc
-absl::Status RunSegment(Context& ctx, Args& args);    // segment_dump.cc
-absl::Status RunLogDir(Context& ctx, Args& args);     // log_dir_verify.cc
+// What the parsed command line asks for, run once the global options are known.
+using Action = std::function<absl::Status(Context&)>;
 
-// The usage text printed by --help and after usage errors.
-const char* UsageText();
+void AddTopicsCommands(CLI::App& app, Action* action);   // topics_command.cc
+void AddGroupsCommands(CLI::App& app, Action* action);   // groups_command.cc
+void AddProduceCommand(CLI::App& app, Action* action);   // produce_command.cc
+void AddConsumeCommand(CLI::App& app, Action* action);   // consume_command.cc
+void AddSegmentCommands(CLI::App& app, Action* action);  // segment_dump.cc
+void AddLogDirCommands(CLI::App& app, Action* action);   // log_dir_verify.cc
 
 }  // namespace keel::cli

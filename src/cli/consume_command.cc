@@ -12,8 +12,10 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 
+#include "CLI/CLI.hpp"
 #include "cli/cluster_queries.h"
 #include "cli/commands.h"
 #include "fmt/format.h"
@@ -39,26 +41,22 @@ std::string Text(const std::optional<std::span<const uint8_t>>& bytes) {
   return BytesToText(bytes->data(), bytes->size());
 }
 
-}  // namespace
+struct ConsumeOptions {
+  std::string topic;
+  bool from_beginning = false;
+  bool print_key = false;
+  int64_t max_messages = -1;
+  int64_t partition = -1;
+  std::optional<std::string> group;
+  std::string isolation = "read_uncommitted";
+};
 
-absl::Status RunConsume(Context& ctx, Args& args) {
-  bool from_beginning = args.Flag("--from-beginning");
-  bool print_key = args.Flag("--print-key");
-  KEEL_ASSIGN_OR_RETURN(int64_t max_messages, args.Int("--max-messages", -1));
-  KEEL_ASSIGN_OR_RETURN(int64_t only_partition, args.Int("--partition", -1));
-  KEEL_ASSIGN_OR_RETURN(auto group, args.Value("--group"));
-  KEEL_ASSIGN_OR_RETURN(auto isolation_text, args.Value("--isolation"));
-  auto topic_name = args.Positional();
-  if (!topic_name) return UsageError("consume needs a topic name");
-  KEEL_RETURN_IF_ERROR(args.Finish());
-  int8_t isolation = 0;
-  if (isolation_text) {
-    if (*isolation_text == "read_committed") {
-      isolation = 1;
-    } else if (*isolation_text != "read_uncommitted") {
-      return UsageError("--isolation must be read_committed or read_uncommitted");
-    }
-  }
+absl::Status Consume(Context& ctx, const ConsumeOptions& o) {
+  const bool from_beginning = o.from_beginning, print_key = o.print_key;
+  const int64_t max_messages = o.max_messages, only_partition = o.partition;
+  const auto& group = o.group;
+  const std::string* topic_name = &o.topic;
+  const int8_t isolation = o.isolation == "read_committed" ? 1 : 0;
 
   KEEL_ASSIGN_OR_RETURN(client::Client * client, ctx.Client());
   KEEL_ASSIGN_OR_RETURN(TopicInfo topic, DescribeTopic(*client, *topic_name));
@@ -87,7 +85,7 @@ absl::Status RunConsume(Context& ctx, Args& args) {
   std::map<int32_t, int64_t> start_positions;
   for (const auto& [p, pos] : positions) start_positions[p] = pos.next;
 
-  Json records_json = Json::MakeArray();
+  Json records_json = Json::array();
   int64_t count = 0;
   auto last_progress = std::chrono::steady_clock::now();
   auto timeout = std::chrono::milliseconds(ctx.options().timeout_ms);
@@ -161,19 +159,17 @@ absl::Status RunConsume(Context& ctx, Args& args) {
               if (offset < pos.next || done) return absl::OkStatus();
               int64_t ts = h.log_append_time() ? h.max_timestamp : h.base_timestamp + r.timestamp_delta;
               if (ctx.json()) {
-                Json headers = Json::MakeArray();
+                Json headers = Json::array();
                 for (const auto& hv : r.headers) {
-                  headers.Push(Json::MakeObject()
-                                   .Set("key", BytesToText(hv.key.data(), hv.key.size()))
-                                   .Set("value", hv.value ? Json(Text(hv.value)) : Json()));
+                  headers.push_back({{"key", BytesToText(hv.key.data(), hv.key.size())},
+                                     {"value", hv.value ? Json(Text(hv.value)) : Json()}});
                 }
-                records_json.Push(Json::MakeObject()
-                                      .Set("partition", p)
-                                      .Set("offset", offset)
-                                      .Set("timestamp", ts)
-                                      .Set("key", r.key ? Json(Text(r.key)) : Json())
-                                      .Set("value", r.value ? Json(Text(r.value)) : Json())
-                                      .Set("headers", std::move(headers)));
+                records_json.push_back({{"partition", p},
+                                        {"offset", offset},
+                                        {"timestamp", ts},
+                                        {"key", r.key ? Json(Text(r.key)) : Json()},
+                                        {"value", r.value ? Json(Text(r.value)) : Json()},
+                                        {"headers", std::move(headers)}});
               } else {
                 std::string line = print_key ? Text(r.key) + "\t" + Text(r.value) : Text(r.value);
                 line.push_back('\n');
@@ -232,13 +228,30 @@ absl::Status RunConsume(Context& ctx, Args& args) {
     }
   }
   if (ctx.json()) {
-    Json doc = Json::MakeObject();
-    doc.Set("topic", topic.name).Set("count", count).Set("records", std::move(records_json));
-    ctx.Emit(doc, "");
+    ctx.Emit(Json{{"topic", topic.name}, {"count", count}, {"records", std::move(records_json)}}, "");
   }
   std::fprintf(stderr, "Consumed %lld record(s).\n", static_cast<long long>(count));
   if (!pending_error.empty()) return absl::DeadlineExceededError(pending_error);
   return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddConsumeCommand(CLI::App& app, Action* action) {
+  auto o = std::make_shared<ConsumeOptions>();
+  CLI::App* c = app.add_subcommand(
+      "consume", "print records: one value (or key<TAB>value) per line, until caught up or --max-messages");
+  c->add_option("TOPIC", o->topic, "topic name")->required();
+  c->add_flag("--from-beginning", o->from_beginning, "start at the log start (default: the end)");
+  c->add_option("--max-messages", o->max_messages, "stop after N records")
+      ->check(CLI::Range(int64_t{0}, INT64_MAX).description("NON-NEGATIVE"));
+  c->add_option("--partition", o->partition, "read only this partition")
+      ->check(CLI::Range(int64_t{0}, int64_t{INT32_MAX}));
+  c->add_option("--group", o->group, "start at, and then commit, the offsets of this (inactive) group");
+  c->add_option("--isolation", o->isolation, "read_uncommitted (default) or read_committed")
+      ->check(CLI::IsMember({"read_uncommitted", "read_committed"}));
+  c->add_flag("--print-key", o->print_key, "print key<TAB>value");
+  c->callback([action, o] { *action = [o](Context& ctx) { return Consume(ctx, *o); }; });
 }
 
 }  // namespace keel::cli

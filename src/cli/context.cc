@@ -25,7 +25,7 @@ absl::StatusOr<client::Client*> Context::Client() {
 
 void Context::Emit(const Json& doc, const std::string& text) const {
   if (options_.json) {
-    std::string out = doc.Dump();
+    std::string out = DumpJson(doc);
     out.push_back('\n');
     std::fwrite(out.data(), 1, out.size(), stdout);
   } else {
@@ -33,6 +33,8 @@ void Context::Emit(const Json& doc, const std::string& text) const {
   }
   std::fflush(stdout);
 }
+
+absl::Status UsageError(const std::string& message) { return absl::InvalidArgumentError(message); }
 
 std::string KafkaErrorName(int16_t code) {
   return std::string(protocol::ErrorName(protocol::ErrorCode(code)));

@@ -14,7 +14,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cli/args.h"
 #include "cli/output.h"
 #include "keel/client/client.h"
 
@@ -51,5 +50,8 @@ absl::Status KafkaError(const std::string& what, int16_t code,
 
 // "UNKNOWN_TOPIC_OR_PARTITION" for 3.
 std::string KafkaErrorName(int16_t code);
+
+// A usage error (exit code 2) found after parsing, e.g. a malformed k=v.
+absl::Status UsageError(const std::string& message);
 
 }  // namespace keel::cli

@@ -1,8 +1,9 @@
 // keel-admin groups: list | describe G | reset-offsets G ... | delete G.
-#include <ctime>
 #include <map>
+#include <memory>
 #include <set>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "cli/cluster_queries.h"
@@ -80,12 +81,6 @@ absl::StatusOr<GroupDescription> Describe(client::Client& client, const std::str
   return d;
 }
 
-absl::StatusOr<std::string> RequireGroup(Args& args, const std::string& command) {
-  auto group = args.Positional();
-  if (!group) return UsageError(fmt::format("groups {} needs a group id", command));
-  return *group;
-}
-
 // Log end offsets of the given partitions, topic by topic.
 absl::StatusOr<std::map<TopicPartitionKey, int64_t>> EndOffsets(
     client::Client& client, const std::set<TopicPartitionKey>& partitions, int64_t timestamp) {
@@ -100,8 +95,7 @@ absl::StatusOr<std::map<TopicPartitionKey, int64_t>> EndOffsets(
   return out;
 }
 
-absl::Status List(Context& ctx, Args& args) {
-  KEEL_RETURN_IF_ERROR(args.Finish());
+absl::Status List(Context& ctx) {
   KEEL_ASSIGN_OR_RETURN(client::Client * client, ctx.Client());
   KEEL_ASSIGN_OR_RETURN(auto reply,
                         client->bootstrap().Call<protocol::ListGroupsResponse>(protocol::ListGroupsRequest{}));
@@ -109,30 +103,25 @@ absl::Status List(Context& ctx, Args& args) {
   auto groups = reply.message.groups;
   std::sort(groups.begin(), groups.end(),
             [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
-  Json doc = Json::MakeObject();
-  Json list = Json::MakeArray();
+  Json list = Json::array();
   bool has_state = reply.version >= 4;
   Table table{{"GROUP", "PROTOCOL-TYPE"}, {}};
   if (has_state) table.columns.push_back("STATE");
   for (const auto& g : groups) {
-    Json j = Json::MakeObject();
-    j.Set("group", g.group_id).Set("protocol_type", g.protocol_type);
+    Json j = {{"group", g.group_id}, {"protocol_type", g.protocol_type}};
     std::vector<std::string> row{g.group_id, g.protocol_type};
     if (has_state) {
-      j.Set("state", g.group_state);
+      j["state"] = g.group_state;
       row.push_back(g.group_state);
     }
-    list.Push(std::move(j));
+    list.push_back(std::move(j));
     table.rows.push_back(std::move(row));
   }
-  doc.Set("groups", std::move(list));
-  ctx.Emit(doc, table.Render());
+  ctx.Emit(Json{{"groups", std::move(list)}}, table.Render());
   return absl::OkStatus();
 }
 
-absl::Status DescribeCommand(Context& ctx, Args& args) {
-  KEEL_ASSIGN_OR_RETURN(std::string group, RequireGroup(args, "describe"));
-  KEEL_RETURN_IF_ERROR(args.Finish());
+absl::Status DescribeCommand(Context& ctx, const std::string& group) {
   KEEL_ASSIGN_OR_RETURN(client::Client * client, ctx.Client());
   KEEL_ASSIGN_OR_RETURN(GroupDescription d, Describe(*client, group));
   KEEL_ASSIGN_OR_RETURN(auto committed, FetchCommittedOffsets(*client, group, std::nullopt));
@@ -149,54 +138,53 @@ absl::Status DescribeCommand(Context& ctx, Args& args) {
   }
   KEEL_ASSIGN_OR_RETURN(auto ends, EndOffsets(*client, partitions, kLatestTimestamp));
 
-  Json doc = Json::MakeObject();
-  doc.Set("group", group).Set("state", d.state).Set("protocol_type", d.protocol_type).Set("protocol", d.protocol);
-  Json jmembers = Json::MakeArray();
+  Json doc = {{"group", group}, {"state", d.state}, {"protocol_type", d.protocol_type}, {"protocol", d.protocol}};
+  Json jmembers = Json::array();
   Table mtable{{"MEMBER-ID", "CLIENT-ID", "HOST", "PARTITIONS"}, {}};
   for (const Member& m : d.members) {
-    Json assigned = Json::MakeArray();
+    Json assigned = Json::array();
     std::string parts;
     for (const auto& [t, p] : m.assignment) {
-      assigned.Push(Json::MakeObject().Set("topic", t).Set("partition", p));
+      assigned.push_back({{"topic", t}, {"partition", p}});
       parts += (parts.empty() ? "" : ",") + fmt::format("{}-{}", t, p);
     }
-    jmembers.Push(Json::MakeObject()
-                      .Set("member_id", m.member_id)
-                      .Set("group_instance_id", m.instance_id ? Json(*m.instance_id) : Json())
-                      .Set("client_id", m.client_id)
-                      .Set("host", m.host)
-                      .Set("assignment", std::move(assigned)));
+    jmembers.push_back({{"member_id", m.member_id},
+                        {"group_instance_id", m.instance_id ? Json(*m.instance_id) : Json()},
+                        {"client_id", m.client_id},
+                        {"host", m.host},
+                        {"assignment", std::move(assigned)}});
     mtable.rows.push_back({m.member_id, m.client_id, m.host, parts.empty() ? "-" : parts});
   }
-  doc.Set("members", std::move(jmembers));
+  doc["members"] = std::move(jmembers);
 
-  Json joffsets = Json::MakeArray();
+  Json joffsets = Json::array();
   Table otable{{"TOPIC", "PARTITION", "COMMITTED-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER-ID"}, {}};
   int64_t total_lag = 0;
   for (const auto& tp : partitions) {
     auto c = committed.find(tp);
     int64_t end = ends.count(tp) ? ends[tp] : -1;
-    Json j = Json::MakeObject();
-    j.Set("topic", tp.first).Set("partition", tp.second);
-    j.Set("committed_offset", c != committed.end() ? Json(c->second) : Json());
-    j.Set("log_end_offset", end);
+    Json j = {{"topic", tp.first},
+              {"partition", tp.second},
+              {"committed_offset", c != committed.end() ? Json(c->second) : Json()},
+              {"log_end_offset", end}};
     std::string lag_text = "-";
     if (c != committed.end() && end >= 0) {
       int64_t lag = std::max<int64_t>(0, end - c->second);
       total_lag += lag;
-      j.Set("lag", lag);
+      j["lag"] = lag;
       lag_text = std::to_string(lag);
     } else {
-      j.Set("lag", Json());
+      j["lag"] = nullptr;
     }
     std::string member = owner.count(tp) ? owner[tp]->member_id : "-";
-    j.Set("member_id", owner.count(tp) ? Json(member) : Json());
-    joffsets.Push(std::move(j));
+    j["member_id"] = owner.count(tp) ? Json(member) : Json();
+    joffsets.push_back(std::move(j));
     otable.rows.push_back({tp.first, std::to_string(tp.second),
                            c != committed.end() ? std::to_string(c->second) : "-",
                            std::to_string(end), lag_text, member});
   }
-  doc.Set("offsets", std::move(joffsets)).Set("total_lag", total_lag);
+  doc["offsets"] = std::move(joffsets);
+  doc["total_lag"] = total_lag;
   std::string text = fmt::format("Group: {}  State: {}  Protocol: {} {}  Members: {}  Total lag: {}\n\n",
                                  group, d.state, d.protocol_type.empty() ? "-" : d.protocol_type,
                                  d.protocol.empty() ? "-" : d.protocol, d.members.size(), total_lag);
@@ -228,37 +216,28 @@ absl::Status AddTopicSpec(client::Client& client, const std::string& spec,
   return absl::OkStatus();
 }
 
-absl::Status ResetOffsets(Context& ctx, Args& args) {
-  KEEL_ASSIGN_OR_RETURN(auto topic_specs, args.Values("--topic"));
-  bool to_earliest = args.Flag("--to-earliest");
-  bool to_latest = args.Flag("--to-latest");
-  KEEL_ASSIGN_OR_RETURN(auto to_datetime, args.Value("--to-datetime"));
-  KEEL_ASSIGN_OR_RETURN(auto to_offset, args.Value("--to-offset"));
-  KEEL_ASSIGN_OR_RETURN(auto shift_by, args.Value("--shift-by"));
-  bool dry_run = args.Flag("--dry-run");
-  bool execute = args.Flag("--execute");
-  KEEL_ASSIGN_OR_RETURN(std::string group, RequireGroup(args, "reset-offsets"));
-  KEEL_RETURN_IF_ERROR(args.Finish());
-  int specs = int(to_earliest) + int(to_latest) + int(to_datetime.has_value()) +
-              int(to_offset.has_value()) + int(shift_by.has_value());
-  if (specs != 1) {
-    return UsageError(
-        "reset-offsets needs exactly one of --to-earliest, --to-latest, --to-datetime, --to-offset, "
-        "--shift-by");
-  }
-  if (dry_run && execute) return UsageError("--dry-run and --execute exclude each other");
-  if (topic_specs.empty()) return UsageError("reset-offsets needs --topic T or --topic T:p,p");
-  int64_t offset_arg = 0, timestamp_ms = 0;
-  if (to_offset) {
-    KEEL_ASSIGN_OR_RETURN(offset_arg, ParseInt(*to_offset, "--to-offset"));
-  }
-  if (shift_by) {
-    KEEL_ASSIGN_OR_RETURN(offset_arg, ParseInt(*shift_by, "--shift-by"));
-  }
+struct ResetOptions {
+  std::string group;
+  std::vector<std::string> topic_specs;
+  bool to_earliest = false;
+  bool to_latest = false;
+  std::optional<std::string> to_datetime;
+  std::optional<int64_t> to_offset;
+  std::optional<int64_t> shift_by;
+  bool dry_run = false;
+  bool execute = false;
+};
+
+absl::Status ResetOffsets(Context& ctx, const ResetOptions& o) {
+  const std::string& group = o.group;
+  const bool to_earliest = o.to_earliest, to_latest = o.to_latest, execute = o.execute;
+  const auto& to_datetime = o.to_datetime;
+  const auto& to_offset = o.to_offset;
+  int64_t offset_arg = o.to_offset.value_or(o.shift_by.value_or(0));
+  int64_t timestamp_ms = 0;
   if (to_datetime) {
-    auto ts = ParseIso8601Millis(*to_datetime);
-    if (!ts.ok()) return UsageError(std::string(ts.status().message()));
-    timestamp_ms = *ts;
+    // Checked by the option's validator already.
+    KEEL_ASSIGN_OR_RETURN(timestamp_ms, ParseIso8601Millis(*to_datetime));
   }
 
   KEEL_ASSIGN_OR_RETURN(client::Client * client, ctx.Client());
@@ -269,7 +248,7 @@ absl::Status ResetOffsets(Context& ctx, Args& args) {
         d.state, d.members.size()));
   }
   std::set<TopicPartitionKey> partitions;
-  for (const std::string& spec : topic_specs) KEEL_RETURN_IF_ERROR(AddTopicSpec(*client, spec, &partitions));
+  for (const std::string& spec : o.topic_specs) KEEL_RETURN_IF_ERROR(AddTopicSpec(*client, spec, &partitions));
   KEEL_ASSIGN_OR_RETURN(auto committed, FetchCommittedOffsets(*client, group, std::nullopt));
   KEEL_ASSIGN_OR_RETURN(auto earliest, EndOffsets(*client, partitions, kEarliestTimestamp));
   KEEL_ASSIGN_OR_RETURN(auto latest, EndOffsets(*client, partitions, kLatestTimestamp));
@@ -327,21 +306,19 @@ absl::Status ResetOffsets(Context& ctx, Args& args) {
     }
   }
 
-  Json doc = Json::MakeObject();
-  doc.Set("group", group).Set("executed", execute);
-  Json jplan = Json::MakeArray();
+  Json doc = {{"group", group}, {"executed", execute}};
+  Json jplan = Json::array();
   Table table{{"GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET"}, {}};
   for (const auto& [tp, offset] : plan) {
     auto c = committed.find(tp);
-    jplan.Push(Json::MakeObject()
-                   .Set("topic", tp.first)
-                   .Set("partition", tp.second)
-                   .Set("current_offset", c != committed.end() ? Json(c->second) : Json())
-                   .Set("new_offset", offset));
+    jplan.push_back({{"topic", tp.first},
+                     {"partition", tp.second},
+                     {"current_offset", c != committed.end() ? Json(c->second) : Json()},
+                     {"new_offset", offset}});
     table.rows.push_back({group, tp.first, std::to_string(tp.second),
                           c != committed.end() ? std::to_string(c->second) : "-", std::to_string(offset)});
   }
-  doc.Set("plan", std::move(jplan));
+  doc["plan"] = std::move(jplan);
   std::string text = table.Render();
   text += execute ? "\nOffsets committed.\n"
                   : "\nDry run: nothing changed (pass --execute to commit these offsets).\n";
@@ -349,9 +326,7 @@ absl::Status ResetOffsets(Context& ctx, Args& args) {
   return absl::OkStatus();
 }
 
-absl::Status Delete(Context& ctx, Args& args) {
-  KEEL_ASSIGN_OR_RETURN(std::string group, RequireGroup(args, "delete"));
-  KEEL_RETURN_IF_ERROR(args.Finish());
+absl::Status Delete(Context& ctx, const std::string& group) {
   KEEL_ASSIGN_OR_RETURN(client::Client * client, ctx.Client());
   KEEL_ASSIGN_OR_RETURN(client::BrokerConnection * conn, client->GroupCoordinator(group));
   protocol::DeleteGroupsRequest request;
@@ -360,22 +335,57 @@ absl::Status Delete(Context& ctx, Args& args) {
   for (const auto& r : reply.message.results) {
     KEEL_RETURN_IF_ERROR(KafkaError(fmt::format("cannot delete group '{}'", r.group_id), r.error_code));
   }
-  Json doc = Json::MakeObject();
-  doc.Set("deleted", group);
-  ctx.Emit(doc, fmt::format("Deleted group {}.\n", group));
+  ctx.Emit(Json{{"deleted", group}}, fmt::format("Deleted group {}.\n", group));
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status RunGroups(Context& ctx, Args& args) {
-  auto sub = args.Positional();
-  if (!sub) return UsageError("groups needs a subcommand: list, describe, reset-offsets, delete");
-  if (*sub == "list") return List(ctx, args);
-  if (*sub == "describe") return DescribeCommand(ctx, args);
-  if (*sub == "reset-offsets") return ResetOffsets(ctx, args);
-  if (*sub == "delete") return Delete(ctx, args);
-  return UsageError(fmt::format("unknown groups subcommand '{}'", *sub));
+void AddGroupsCommands(CLI::App& app, Action* action) {
+  CLI::App* groups = app.add_subcommand("groups", "list, describe, reset the offsets of and delete consumer groups");
+  groups->require_subcommand(0, 1);
+
+  groups->add_subcommand("list", "groups with their protocol type and state")->callback([action] {
+    *action = [](Context& ctx) { return List(ctx); };
+  });
+
+  auto describe = std::make_shared<std::string>();
+  CLI::App* d = groups->add_subcommand(
+      "describe", "members and, per partition, the committed offset, the log end offset and the lag");
+  d->add_option("GROUP", *describe, "group id")->required();
+  d->callback([action, describe] { *action = [describe](Context& ctx) { return DescribeCommand(ctx, *describe); }; });
+
+  auto reset = std::make_shared<ResetOptions>();
+  CLI::App* r = groups->add_subcommand(
+      "reset-offsets",
+      "set the committed offsets of an inactive group; prints the plan and changes nothing without --execute");
+  r->add_option("GROUP", reset->group, "group id")->required();
+  r->add_option("--topic", reset->topic_specs, "T (all partitions) or T:p,p (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  CLI::Option_group* target = r->add_option_group("target", "the new offsets, clamped to [log start, log end]");
+  target->add_flag("--to-earliest", reset->to_earliest, "the log start offset");
+  target->add_flag("--to-latest", reset->to_latest, "the log end offset");
+  target->add_option("--to-datetime", reset->to_datetime,
+                     "the first offset with a timestamp at or after YYYY-MM-DDTHH:MM:SS[.sss][Z|+HH:MM] "
+                     "(UTC without a zone)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            auto parsed = ParseIso8601Millis(text);
+            return parsed.ok() ? std::string() : std::string(parsed.status().message());
+          },
+          "DATETIME"));
+  target->add_option("--to-offset", reset->to_offset, "this offset");
+  target->add_option("--shift-by", reset->shift_by, "the committed offset (or the log start) plus N, N may be negative");
+  target->require_option(1);
+  CLI::Option* dry_run = r->add_flag("--dry-run", reset->dry_run, "only print the plan (the default)");
+  r->add_flag("--execute", reset->execute, "commit the new offsets")->excludes(dry_run);
+  r->callback([action, reset] { *action = [reset](Context& ctx) { return ResetOffsets(ctx, *reset); }; });
+
+  auto del = std::make_shared<std::string>();
+  CLI::App* x = groups->add_subcommand("delete", "delete an empty group and its committed offsets");
+  x->add_option("GROUP", *del, "group id")->required();
+  x->callback([action, del] { *action = [del](Context& ctx) { return Delete(ctx, *del); }; });
 }
 
 }  // namespace keel::cli

@@ -1,7 +1,10 @@
-// ISO 8601 date-times for --to-datetime: "YYYY-MM-DDTHH:MM:SS", optional
-// fraction ".sss" (milliseconds; extra digits ignored), optional zone "Z" or
-// "+HH:MM" / "-HH:MM" / "+HHMM". Without a zone the time is UTC (a tool that
-// depends on the host's time zone gives different answers on different hosts).
+// ISO 8601 / RFC 3339 date-times for --to-datetime: "YYYY-MM-DDTHH:MM:SS"
+// (a space may stand for the T), optional fraction ".sss" (any number of
+// digits; below a millisecond truncated), optional zone "Z" or "+HH:MM" /
+// "-HH:MM" / "+HHMM" / "+HH". Without a zone the time is UTC (a tool that
+// depends on the host's time zone gives different answers on different
+// hosts). Dates that do not exist (2024-02-31, 2025-02-29) are refused, not
+// rolled into the next month. Parsing is absl::ParseTime's.
 // Pure function.
 #pragma once
 

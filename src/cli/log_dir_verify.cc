@@ -23,7 +23,9 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <memory>
 
+#include "CLI/CLI.hpp"
 #include "cli/commands.h"
 #include "fmt/format.h"
 #include "keel/common/coding.h"
@@ -229,15 +231,14 @@ PartitionReport VerifyPartition(storage::FileSystem& fs, const std::string& dir,
   return report;
 }
 
-}  // namespace
+struct VerifyOptions {
+  std::string root;
+  bool progress = false;
+};
 
-absl::Status RunLogDir(Context& ctx, Args& args) {
-  auto sub = args.Positional();
-  if (!sub || *sub != "verify") return UsageError("usage: log-dir verify DIR [--progress]");
-  bool progress_flag = args.Flag("--progress");
-  auto root = args.Positional();
-  if (!root) return UsageError("log-dir verify needs a log directory");
-  KEEL_RETURN_IF_ERROR(args.Finish());
+absl::Status Verify(Context& ctx, const VerifyOptions& o) {
+  const std::string* root = &o.root;
+  const bool progress_flag = o.progress;
 
   auto fs = storage::NewPosixFileSystem();
   KEEL_ASSIGN_OR_RETURN(bool is_dir, fs->IsDirectory(*root));
@@ -277,39 +278,37 @@ absl::Status RunLogDir(Context& ctx, Args& args) {
 
   int damage = 0;
   for (const Problem& p : problems) damage += p.damage ? 1 : 0;
-  Json doc = Json::MakeObject();
-  doc.Set("dir", *root).Set("bytes", total);
-  Json jparts = Json::MakeArray();
+  Json doc = {{"dir", *root}, {"bytes", total}};
+  Json jparts = Json::array();
   Table ptable{{"PARTITION", "SEGMENTS", "BATCHES", "BYTES", "OFFSETS", "SHUTDOWN", "STATUS"}, {}};
   for (const auto& r : reports) {
-    jparts.Push(Json::MakeObject()
-                    .Set("partition", r.name)
-                    .Set("segments", r.segments)
-                    .Set("batches", r.batches)
-                    .Set("bytes", r.bytes)
-                    .Set("first_offset", r.first_offset)
-                    .Set("next_offset", r.next_offset)
-                    .Set("clean_shutdown", r.clean_shutdown)
-                    .Set("ok", r.damage == 0));
+    jparts.push_back({{"partition", r.name},
+                      {"segments", r.segments},
+                      {"batches", r.batches},
+                      {"bytes", r.bytes},
+                      {"first_offset", r.first_offset},
+                      {"next_offset", r.next_offset},
+                      {"clean_shutdown", r.clean_shutdown},
+                      {"ok", r.damage == 0}});
     ptable.rows.push_back({r.name, std::to_string(r.segments), std::to_string(r.batches),
                            std::to_string(r.bytes),
                            r.first_offset < 0 ? "-" : fmt::format("[{}, {})", r.first_offset, r.next_offset),
                            r.clean_shutdown ? "clean" : "unclean", r.damage == 0 ? "ok" : "DAMAGED"});
   }
-  doc.Set("partitions", std::move(jparts));
-  Json jproblems = Json::MakeArray();
+  doc["partitions"] = std::move(jparts);
+  Json jproblems = Json::array();
   Table qtable{{"SEVERITY", "FILE", "POSITION", "BYTES", "PROBLEM"}, {}};
   for (const Problem& p : problems) {
-    jproblems.Push(Json::MakeObject()
-                       .Set("severity", p.damage ? "damage" : "warning")
-                       .Set("file", p.file)
-                       .Set("position", p.position >= 0 ? Json(p.position) : Json())
-                       .Set("bytes", p.bytes)
-                       .Set("problem", p.what));
+    jproblems.push_back({{"severity", p.damage ? "damage" : "warning"},
+                         {"file", p.file},
+                         {"position", p.position >= 0 ? Json(p.position) : Json()},
+                         {"bytes", p.bytes},
+                         {"problem", p.what}});
     qtable.rows.push_back({p.damage ? "DAMAGE" : "warning", p.file,
                            p.position >= 0 ? std::to_string(p.position) : "-", std::to_string(p.bytes), p.what});
   }
-  doc.Set("problems", std::move(jproblems)).Set("damaged", damage > 0);
+  doc["problems"] = std::move(jproblems);
+  doc["damaged"] = damage > 0;
   std::string text = fmt::format("Log directory {}: {} partition(s), {} bytes\n\n", *root, reports.size(), total);
   text += ptable.Render();
   if (!problems.empty()) text += "\n" + qtable.Render();
@@ -317,6 +316,19 @@ absl::Status RunLogDir(Context& ctx, Args& args) {
   ctx.Emit(doc, text);
   if (damage > 0) return absl::DataLossError(fmt::format("{}: {} problem(s) found", *root, damage));
   return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddLogDirCommands(CLI::App& app, Action* action) {
+  CLI::App* log_dir = app.add_subcommand("log-dir", "offline tools for a whole log directory (no broker; read-only)");
+  log_dir->require_subcommand(0, 1);
+  auto o = std::make_shared<VerifyOptions>();
+  CLI::App* v = log_dir->add_subcommand(
+      "verify", "check every partition's batches, offsets and indexes as recovery would; exit 1 on damage");
+  v->add_option("DIR", o->root, "the broker's log directory")->required();
+  v->add_flag("--progress", o->progress, "report bytes done on stderr (default when stderr is a terminal)");
+  v->callback([action, o] { *action = [o](Context& ctx) { return Verify(ctx, *o); }; });
 }
 
 }  // namespace keel::cli

@@ -1,4 +1,4 @@
-// Json and Table rendering (see output.h).
+// JSON and table rendering (see output.h).
 #include "cli/output.h"
 
 #include <algorithm>
@@ -7,88 +7,8 @@
 
 namespace keel::cli {
 
-Json& Json::Set(std::string key, Json value) {
-  std::get<Object>(value_).emplace_back(std::move(key), std::move(value));
-  return *this;
-}
-
-Json& Json::Push(Json value) {
-  std::get<Array>(value_).push_back(std::move(value));
-  return *this;
-}
-
-std::string Json::Dump() const {
-  std::string out;
-  DumpTo(&out, 0);
-  return out;
-}
-
-namespace {
-
-void AppendEscaped(std::string* out, const std::string& s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        if (c < 0x20) {
-          out->append(fmt::format("\\u{:04x}", c));
-        } else {
-          out->push_back(char(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
-void Indent(std::string* out, int indent) { out->append(size_t(indent) * 2, ' '); }
-
-}  // namespace
-
-void Json::DumpTo(std::string* out, int indent) const {
-  if (std::holds_alternative<std::nullptr_t>(value_)) {
-    out->append("null");
-  } else if (auto* b = std::get_if<bool>(&value_)) {
-    out->append(*b ? "true" : "false");
-  } else if (auto* i = std::get_if<int64_t>(&value_)) {
-    out->append(std::to_string(*i));
-  } else if (auto* d = std::get_if<double>(&value_)) {
-    out->append(fmt::format("{}", *d));
-  } else if (auto* s = std::get_if<std::string>(&value_)) {
-    AppendEscaped(out, *s);
-  } else if (auto* a = std::get_if<Array>(&value_)) {
-    if (a->empty()) {
-      out->append("[]");
-      return;
-    }
-    out->append("[\n");
-    for (size_t k = 0; k < a->size(); ++k) {
-      Indent(out, indent + 1);
-      (*a)[k].DumpTo(out, indent + 1);
-      out->append(k + 1 < a->size() ? ",\n" : "\n");
-    }
-    Indent(out, indent);
-    out->push_back(']');
-  } else if (auto* o = std::get_if<Object>(&value_)) {
-    if (o->empty()) {
-      out->append("{}");
-      return;
-    }
-    out->append("{\n");
-    for (size_t k = 0; k < o->size(); ++k) {
-      Indent(out, indent + 1);
-      AppendEscaped(out, (*o)[k].first);
-      out->append(": ");
-      (*o)[k].second.DumpTo(out, indent + 1);
-      out->append(k + 1 < o->size() ? ",\n" : "\n");
-    }
-    Indent(out, indent);
-    out->push_back('}');
-  }
+std::string DumpJson(const Json& doc) {
+  return doc.dump(2, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
 }
 
 std::string Table::Render() const {

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 
+#include "CLI/CLI.hpp"
 #include "cli/cluster_queries.h"
 #include "cli/commands.h"
 #include "fmt/format.h"
@@ -112,15 +114,16 @@ absl::Status SendBatch(client::Client& client, const TopicInfo& topic, int32_t p
   return absl::OkStatus();
 }
 
-}  // namespace
+struct ProduceOptions {
+  std::string topic;
+  std::optional<std::string> separator;
+  int64_t partition = -1;
+};
 
-absl::Status RunProduce(Context& ctx, Args& args) {
-  KEEL_ASSIGN_OR_RETURN(auto separator, args.Value("--key-separator"));
-  KEEL_ASSIGN_OR_RETURN(int64_t fixed_partition, args.Int("--partition", -1));
-  auto topic_name = args.Positional();
-  if (!topic_name) return UsageError("produce needs a topic name");
-  KEEL_RETURN_IF_ERROR(args.Finish());
-  if (separator && separator->empty()) return UsageError("--key-separator must not be empty");
+absl::Status Produce(Context& ctx, const ProduceOptions& o) {
+  const auto& separator = o.separator;
+  const int64_t fixed_partition = o.partition;
+  const std::string* topic_name = &o.topic;
 
   KEEL_ASSIGN_OR_RETURN(client::Client * client, ctx.Client());
   KEEL_ASSIGN_OR_RETURN(TopicInfo topic, DescribeTopic(*client, *topic_name));
@@ -177,21 +180,19 @@ absl::Status RunProduce(Context& ctx, Args& args) {
   }
   for (auto& [partition, _] : pending) KEEL_RETURN_IF_ERROR(flush(partition));
 
-  Json doc = Json::MakeObject();
-  Json jparts = Json::MakeArray();
+  Json jparts = Json::array();
   Table table{{"PARTITION", "RECORDS", "FIRST-OFFSET", "LAST-OFFSET"}, {}};
   int64_t total = 0;
   for (const auto& [partition, r] : results) {
     total += r.records;
-    jparts.Push(Json::MakeObject()
-                    .Set("partition", partition)
-                    .Set("records", r.records)
-                    .Set("first_offset", r.first_offset)
-                    .Set("last_offset", r.last_offset));
+    jparts.push_back({{"partition", partition},
+                      {"records", r.records},
+                      {"first_offset", r.first_offset},
+                      {"last_offset", r.last_offset}});
     table.rows.push_back({std::to_string(partition), std::to_string(r.records),
                           std::to_string(r.first_offset), std::to_string(r.last_offset)});
   }
-  doc.Set("topic", topic.name).Set("records", total).Set("partitions", std::move(jparts));
+  Json doc = {{"topic", topic.name}, {"records", total}, {"partitions", std::move(jparts)}};
   // The human summary goes to stderr: stdout stays free for pipelines.
   if (ctx.json()) {
     ctx.Emit(doc, "");
@@ -200,6 +201,20 @@ absl::Status RunProduce(Context& ctx, Args& args) {
                  topic.name.c_str(), total > 0 ? table.Render().c_str() : "");
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddProduceCommand(CLI::App& app, Action* action) {
+  auto o = std::make_shared<ProduceOptions>();
+  CLI::App* p = app.add_subcommand("produce", "lines from stdin become records, written with acks=all");
+  p->add_option("TOPIC", o->topic, "topic name")->required();
+  p->add_option("--key-separator", o->separator, "the text before it is the record key (picks the partition)")
+      ->check(CLI::Validator(
+          [](std::string& s) { return s.empty() ? std::string("must not be empty") : std::string(); }, "NON-EMPTY"));
+  p->add_option("--partition", o->partition, "write every record to this partition")
+      ->check(CLI::Range(int64_t{0}, int64_t{INT32_MAX}));
+  p->callback([action, o] { *action = [o](Context& ctx) { return Produce(ctx, *o); }; });
 }
 
 }  // namespace keel::cli

@@ -7,7 +7,9 @@
 // stops (torn or impossible header); that position and the reason are shown.
 // Read-only. Exit 1 if a batch is corrupt or the file has a torn tail.
 #include <limits>
+#include <memory>
 
+#include "CLI/CLI.hpp"
 #include "cli/commands.h"
 #include "fmt/format.h"
 #include "keel/common/compression.h"
@@ -33,21 +35,20 @@ std::string Text(const std::optional<std::span<const uint8_t>>& bytes) {
   return BytesToText(bytes->data(), bytes->size());
 }
 
-}  // namespace
+struct DumpOptions {
+  std::string path;
+  bool with_records = false;
+};
 
-absl::Status RunSegment(Context& ctx, Args& args) {
-  auto sub = args.Positional();
-  if (!sub || *sub != "dump") return UsageError("usage: segment dump FILE.log [--records]");
-  bool with_records = args.Flag("--records");
-  auto path = args.Positional();
-  if (!path) return UsageError("segment dump needs a segment file (NNN.log)");
-  KEEL_RETURN_IF_ERROR(args.Finish());
+absl::Status Dump(Context& ctx, const DumpOptions& o) {
+  const std::string* path = &o.path;
+  const bool with_records = o.with_records;
 
   auto fs = storage::NewPosixFileSystem();
   KEEL_ASSIGN_OR_RETURN(auto file, fs->Open(*path, storage::OpenMode::kReadOnly));
   KEEL_ASSIGN_OR_RETURN(uint64_t size, file->Size());
 
-  Json jbatches = Json::MakeArray();
+  Json jbatches = Json::array();
   Table table{{"BASE-OFFSET", "LAST-OFFSET", "COUNT", "POSITION", "SIZE", "BASE-TIMESTAMP", "MAX-TIMESTAMP",
                "PRODUCER-ID", "EPOCH", "BASE-SEQ", "CODEC", "FLAGS", "CRC"},
               {}};
@@ -67,24 +68,23 @@ absl::Status RunSegment(Context& ctx, Args& args) {
         }
         bool crc_ok = ValidateBatch(bytes).ok();
         if (!crc_ok) ++bad_crc;
-        Json jb = Json::MakeObject();
-        jb.Set("base_offset", h.base_offset)
-            .Set("last_offset", h.last_offset())
-            .Set("count", h.records_count)
-            .Set("position", position)
-            .Set("size", uint64_t(h.total_size()))
-            .Set("partition_leader_epoch", h.partition_leader_epoch)
-            .Set("base_timestamp", h.base_timestamp)
-            .Set("max_timestamp", h.max_timestamp)
-            .Set("producer_id", h.producer_id)
-            .Set("producer_epoch", int64_t(h.producer_epoch))
-            .Set("base_sequence", h.base_sequence)
-            .Set("codec", std::string(CompressionName(h.compression())))
-            .Set("transactional", h.is_transactional())
-            .Set("control", h.is_control())
-            .Set("log_append_time", h.log_append_time())
-            .Set("crc", uint64_t(h.crc))
-            .Set("crc_ok", crc_ok);
+        Json jb = {{"base_offset", h.base_offset},
+                   {"last_offset", h.last_offset()},
+                   {"count", h.records_count},
+                   {"position", position},
+                   {"size", uint64_t(h.total_size())},
+                   {"partition_leader_epoch", h.partition_leader_epoch},
+                   {"base_timestamp", h.base_timestamp},
+                   {"max_timestamp", h.max_timestamp},
+                   {"producer_id", h.producer_id},
+                   {"producer_epoch", int64_t(h.producer_epoch)},
+                   {"base_sequence", h.base_sequence},
+                   {"codec", std::string(CompressionName(h.compression()))},
+                   {"transactional", h.is_transactional()},
+                   {"control", h.is_control()},
+                   {"log_append_time", h.log_append_time()},
+                   {"crc", uint64_t(h.crc)},
+                   {"crc_ok", crc_ok}};
         table.rows.push_back({std::to_string(h.base_offset), std::to_string(h.last_offset()),
                               std::to_string(h.records_count), std::to_string(position),
                               std::to_string(h.total_size()), std::to_string(h.base_timestamp),
@@ -93,24 +93,23 @@ absl::Status RunSegment(Context& ctx, Args& args) {
                               std::string(CompressionName(h.compression())), Flags(h),
                               crc_ok ? "ok" : "BAD"});
         if (with_records && crc_ok) {
-          Json jrecords = Json::MakeArray();
+          Json jrecords = Json::array();
           absl::Status s = ForEachRecord(bytes, [&](const RecordView& r) -> absl::Status {
             int64_t offset = h.base_offset + r.offset_delta;
             int64_t ts = h.log_append_time() ? h.max_timestamp : h.base_timestamp + r.timestamp_delta;
-            jrecords.Push(Json::MakeObject()
-                              .Set("offset", offset)
-                              .Set("timestamp", ts)
-                              .Set("key", r.key ? Json(Text(r.key)) : Json())
-                              .Set("value", r.value ? Json(Text(r.value)) : Json())
-                              .Set("headers", int64_t(r.headers.size())));
+            jrecords.push_back({{"offset", offset},
+                                {"timestamp", ts},
+                                {"key", r.key ? Json(Text(r.key)) : Json()},
+                                {"value", r.value ? Json(Text(r.value)) : Json()},
+                                {"headers", r.headers.size()}});
             rtable.rows.push_back({std::to_string(offset), std::to_string(ts), Text(r.key), Text(r.value),
                                    std::to_string(r.headers.size())});
             return absl::OkStatus();
           });
-          if (!s.ok()) jb.Set("records_error", s.ToString());
-          jb.Set("records", std::move(jrecords));
+          if (!s.ok()) jb["records_error"] = s.ToString();
+          jb["records"] = std::move(jrecords);
         }
-        jbatches.Push(std::move(jb));
+        jbatches.push_back(std::move(jb));
         return true;
       }));
   KEEL_RETURN_IF_ERROR(io_error);
@@ -124,14 +123,13 @@ absl::Status RunSegment(Context& ctx, Args& args) {
                : fmt::format("damaged tail: {} bytes from position {}: {}", size - scan.valid_end,
                              scan.valid_end, scan.stop_reason.ToString());
   }
-  Json doc = Json::MakeObject();
-  doc.Set("file", *path)
-      .Set("file_bytes", size)
-      .Set("valid_bytes", scan.valid_end)
-      .Set("batches", std::move(jbatches))
-      .Set("bad_crc_batches", bad_crc)
-      .Set("tail", tail.empty() ? Json() : Json(tail))
-      .Set("damaged", torn || bad_crc > 0);
+  Json doc = {{"file", *path},
+              {"file_bytes", size},
+              {"valid_bytes", scan.valid_end},
+              {"batches", std::move(jbatches)},
+              {"bad_crc_batches", bad_crc},
+              {"tail", tail.empty() ? Json() : Json(tail)},
+              {"damaged", torn || bad_crc > 0}};
   std::string text = fmt::format("Segment {}: {} bytes, {} batch(es)\n\n", *path, size, scan.batches);
   text += table.Render();
   if (with_records) text += "\n" + rtable.Render();
@@ -143,6 +141,19 @@ absl::Status RunSegment(Context& ctx, Args& args) {
                                            torn ? "torn tail" : "no torn tail"));
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddSegmentCommands(CLI::App& app, Action* action) {
+  CLI::App* segment = app.add_subcommand("segment", "offline tools for one segment file (no broker; read-only)");
+  segment->require_subcommand(0, 1);
+  auto o = std::make_shared<DumpOptions>();
+  CLI::App* d = segment->add_subcommand(
+      "dump", "one row per batch (offsets, position, size, timestamps, producer, codec, CRC check)");
+  d->add_option("FILE", o->path, "a segment file, NNN.log")->required();
+  d->add_flag("--records", o->with_records, "and every record of each batch");
+  d->callback([action, o] { *action = [o](Context& ctx) { return Dump(ctx, *o); }; });
 }
 
 }  // namespace keel::cli

@@ -1,6 +1,8 @@
 // keel-admin topics: list | describe T | create T | alter-config T | delete T.
 #include <map>
+#include <memory>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_join.h"
 #include "cli/cluster_queries.h"
 #include "cli/commands.h"
@@ -44,34 +46,33 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitKeyValue(const std::str
   return std::make_pair(kv.substr(0, eq), kv.substr(eq + 1));
 }
 
-absl::StatusOr<std::string> RequireTopic(Args& args, const std::string& command) {
-  auto topic = args.Positional();
-  if (!topic) return UsageError(fmt::format("topics {} needs a topic name", command));
-  return *topic;
-}
+struct CreateOptions {
+  std::string topic;
+  int64_t partitions = -1;
+  int64_t replication = -1;
+  std::vector<std::string> configs;
+};
 
-absl::Status List(Context& ctx, Args& args) {
-  KEEL_RETURN_IF_ERROR(args.Finish());
+struct AlterConfigOptions {
+  std::string topic;
+  std::vector<std::string> sets;
+  std::vector<std::string> deletes;
+};
+
+absl::Status List(Context& ctx) {
   KEEL_ASSIGN_OR_RETURN(client::Client * client, ctx.Client());
   KEEL_ASSIGN_OR_RETURN(auto topics, ListTopics(*client));
-  Json doc = Json::MakeObject();
-  Json list = Json::MakeArray();
+  Json list = Json::array();
   Table table{{"TOPIC", "PARTITIONS", "INTERNAL"}, {}};
   for (const auto& t : topics) {
-    list.Push(Json::MakeObject()
-                  .Set("name", t.name)
-                  .Set("partitions", int64_t(t.partitions.size()))
-                  .Set("internal", t.internal));
+    list.push_back({{"name", t.name}, {"partitions", t.partitions.size()}, {"internal", t.internal}});
     table.rows.push_back({t.name, std::to_string(t.partitions.size()), t.internal ? "yes" : "no"});
   }
-  doc.Set("topics", std::move(list));
-  ctx.Emit(doc, table.Render());
+  ctx.Emit(Json{{"topics", std::move(list)}}, table.Render());
   return absl::OkStatus();
 }
 
-absl::Status Describe(Context& ctx, Args& args) {
-  KEEL_ASSIGN_OR_RETURN(std::string topic, RequireTopic(args, "describe"));
-  KEEL_RETURN_IF_ERROR(args.Finish());
+absl::Status Describe(Context& ctx, const std::string& topic) {
   KEEL_ASSIGN_OR_RETURN(client::Client * client, ctx.Client());
   KEEL_ASSIGN_OR_RETURN(TopicInfo info, DescribeTopic(*client, topic));
   std::vector<int32_t> parts;
@@ -88,44 +89,38 @@ absl::Status Describe(Context& ctx, Args& args) {
   KEEL_ASSIGN_OR_RETURN(auto reply,
                         client->bootstrap().Call<protocol::DescribeConfigsResponse>(request));
 
-  Json doc = Json::MakeObject();
-  doc.Set("name", info.name).Set("internal", info.internal);
-  Json jparts = Json::MakeArray();
+  Json doc = {{"name", info.name}, {"internal", info.internal}};
+  Json jparts = Json::array();
   Table ptable{{"PARTITION", "LEADER", "REPLICAS", "ISR", "LOG-START-OFFSET", "LOG-END-OFFSET"}, {}};
   for (const auto& p : info.partitions) {
-    Json replicas = Json::MakeArray(), isr = Json::MakeArray();
-    for (int32_t r : p.replicas) replicas.Push(r);
-    for (int32_t r : p.isr) isr.Push(r);
-    jparts.Push(Json::MakeObject()
-                    .Set("partition", p.partition)
-                    .Set("leader", p.leader)
-                    .Set("replicas", std::move(replicas))
-                    .Set("isr", std::move(isr))
-                    .Set("log_start_offset", earliest[p.partition])
-                    .Set("log_end_offset", latest[p.partition]));
+    jparts.push_back({{"partition", p.partition},
+                      {"leader", p.leader},
+                      {"replicas", p.replicas},
+                      {"isr", p.isr},
+                      {"log_start_offset", earliest[p.partition]},
+                      {"log_end_offset", latest[p.partition]}});
     ptable.rows.push_back({std::to_string(p.partition), std::to_string(p.leader), JoinInts(p.replicas),
                            JoinInts(p.isr), std::to_string(earliest[p.partition]),
                            std::to_string(latest[p.partition])});
   }
-  doc.Set("partitions", std::move(jparts));
+  doc["partitions"] = std::move(jparts);
 
-  Json jconfigs = Json::MakeArray();
+  Json jconfigs = Json::array();
   Table ctable{{"CONFIG", "VALUE", "SOURCE"}, {}};
   for (const auto& r : reply.message.results) {
     KEEL_RETURN_IF_ERROR(KafkaError(fmt::format("DescribeConfigs of topic '{}'", topic), r.error_code,
                                     r.error_message));
     for (const auto& c : r.configs) {
       std::string value = c.is_sensitive ? "(sensitive)" : c.value.value_or("null");
-      jconfigs.Push(Json::MakeObject()
-                        .Set("name", c.name)
-                        .Set("value", c.value ? Json(*c.value) : Json())
-                        .Set("source", ConfigSourceName(c.config_source))
-                        .Set("read_only", c.read_only)
-                        .Set("sensitive", c.is_sensitive));
+      jconfigs.push_back({{"name", c.name},
+                          {"value", c.value ? Json(*c.value) : Json()},
+                          {"source", ConfigSourceName(c.config_source)},
+                          {"read_only", c.read_only},
+                          {"sensitive", c.is_sensitive}});
       ctable.rows.push_back({c.name, value, ConfigSourceName(c.config_source)});
     }
   }
-  doc.Set("configs", std::move(jconfigs));
+  doc["configs"] = std::move(jconfigs);
   std::string text = fmt::format("Topic: {}  Partitions: {}{}\n\n", info.name, info.partitions.size(),
                                  info.internal ? "  (internal)" : "");
   text += ptable.Render() + "\n" + ctable.Render();
@@ -133,21 +128,14 @@ absl::Status Describe(Context& ctx, Args& args) {
   return absl::OkStatus();
 }
 
-absl::Status Create(Context& ctx, Args& args) {
-  KEEL_ASSIGN_OR_RETURN(int64_t partitions, args.Int("--partitions", -1));
-  KEEL_ASSIGN_OR_RETURN(int64_t replication, args.Int("--replication-factor", -1));
-  KEEL_ASSIGN_OR_RETURN(auto configs, args.Values("--config"));
-  KEEL_ASSIGN_OR_RETURN(std::string topic, RequireTopic(args, "create"));
-  KEEL_RETURN_IF_ERROR(args.Finish());
-  if (partitions == 0 || partitions < -1 || partitions > INT32_MAX) {
-    return UsageError("--partitions must be a positive number");
-  }
+absl::Status Create(Context& ctx, const CreateOptions& o) {
+  const std::string& topic = o.topic;
   protocol::CreateTopicsRequest request;
   protocol::CreateTopicsRequest::CreatableTopic t;
   t.name = topic;
-  t.num_partitions = int32_t(partitions);
-  t.replication_factor = int16_t(replication);
-  for (const std::string& kv : configs) {
+  t.num_partitions = int32_t(o.partitions);
+  t.replication_factor = int16_t(o.replication);
+  for (const std::string& kv : o.configs) {
     KEEL_ASSIGN_OR_RETURN(auto pair, SplitKeyValue(kv, "--config"));
     protocol::CreateTopicsRequest::CreatableTopic::CreatableTopicConfig c;
     c.name = pair.first;
@@ -170,25 +158,20 @@ absl::Status Create(Context& ctx, Args& args) {
                                     r.error_message));
   }
   KEEL_ASSIGN_OR_RETURN(TopicInfo info, DescribeTopic(*client, topic));
-  Json doc = Json::MakeObject();
-  doc.Set("created", topic).Set("partitions", int64_t(info.partitions.size()));
+  Json doc = {{"created", topic}, {"partitions", info.partitions.size()}};
   ctx.Emit(doc, fmt::format("Created topic {} with {} partition(s).\n", topic, info.partitions.size()));
   return absl::OkStatus();
 }
 
-absl::Status AlterConfig(Context& ctx, Args& args) {
-  KEEL_ASSIGN_OR_RETURN(auto sets, args.Values("--set"));
-  KEEL_ASSIGN_OR_RETURN(auto deletes, args.Values("--delete"));
-  KEEL_ASSIGN_OR_RETURN(std::string topic, RequireTopic(args, "alter-config"));
-  KEEL_RETURN_IF_ERROR(args.Finish());
-  if (sets.empty() && deletes.empty()) {
-    return UsageError("topics alter-config needs at least one --set k=v or --delete k");
-  }
+absl::Status AlterConfig(Context& ctx, const AlterConfigOptions& o) {
+  const std::string& topic = o.topic;
+  const auto& sets = o.sets;
+  const auto& deletes = o.deletes;
   protocol::IncrementalAlterConfigsRequest request;
   protocol::IncrementalAlterConfigsRequest::AlterConfigsResource res;
   res.resource_type = kTopicResource;
   res.resource_name = topic;
-  Json changes = Json::MakeArray();
+  Json changes = Json::array();
   for (const std::string& kv : sets) {
     KEEL_ASSIGN_OR_RETURN(auto pair, SplitKeyValue(kv, "--set"));
     protocol::IncrementalAlterConfigsRequest::AlterConfigsResource::AlterableConfig c;
@@ -196,7 +179,7 @@ absl::Status AlterConfig(Context& ctx, Args& args) {
     c.config_operation = 0;  // SET
     c.value = pair.second;
     res.configs.push_back(c);
-    changes.Push(Json::MakeObject().Set("op", "set").Set("name", pair.first).Set("value", pair.second));
+    changes.push_back({{"op", "set"}, {"name", pair.first}, {"value", pair.second}});
   }
   for (const std::string& key : deletes) {
     protocol::IncrementalAlterConfigsRequest::AlterConfigsResource::AlterableConfig c;
@@ -204,7 +187,7 @@ absl::Status AlterConfig(Context& ctx, Args& args) {
     c.config_operation = 1;  // DELETE
     c.value = std::nullopt;
     res.configs.push_back(c);
-    changes.Push(Json::MakeObject().Set("op", "delete").Set("name", key));
+    changes.push_back({{"op", "delete"}, {"name", key}});
   }
   request.resources.push_back(res);
   KEEL_ASSIGN_OR_RETURN(client::Client * client, ctx.Client());
@@ -214,16 +197,13 @@ absl::Status AlterConfig(Context& ctx, Args& args) {
     KEEL_RETURN_IF_ERROR(KafkaError(fmt::format("cannot alter the config of topic '{}'", topic),
                                     r.error_code, r.error_message));
   }
-  Json doc = Json::MakeObject();
-  doc.Set("topic", topic).Set("changes", std::move(changes));
+  Json doc = {{"topic", topic}, {"changes", std::move(changes)}};
   ctx.Emit(doc, fmt::format("Altered the config of topic {} ({} change(s)).\n", topic,
                             sets.size() + deletes.size()));
   return absl::OkStatus();
 }
 
-absl::Status Delete(Context& ctx, Args& args) {
-  KEEL_ASSIGN_OR_RETURN(std::string topic, RequireTopic(args, "delete"));
-  KEEL_RETURN_IF_ERROR(args.Finish());
+absl::Status Delete(Context& ctx, const std::string& topic) {
   protocol::DeleteTopicsRequest request;
   request.topic_names = {topic};
   protocol::DeleteTopicsRequest::DeleteTopicState state;
@@ -236,23 +216,49 @@ absl::Status Delete(Context& ctx, Args& args) {
     KEEL_RETURN_IF_ERROR(KafkaError(fmt::format("cannot delete topic '{}'", topic), r.error_code,
                                     r.error_message));
   }
-  Json doc = Json::MakeObject();
-  doc.Set("deleted", topic);
-  ctx.Emit(doc, fmt::format("Deleted topic {}.\n", topic));
+  ctx.Emit(Json{{"deleted", topic}}, fmt::format("Deleted topic {}.\n", topic));
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status RunTopics(Context& ctx, Args& args) {
-  auto sub = args.Positional();
-  if (!sub) return UsageError("topics needs a subcommand: list, describe, create, alter-config, delete");
-  if (*sub == "list") return List(ctx, args);
-  if (*sub == "describe") return Describe(ctx, args);
-  if (*sub == "create") return Create(ctx, args);
-  if (*sub == "alter-config") return AlterConfig(ctx, args);
-  if (*sub == "delete") return Delete(ctx, args);
-  return UsageError(fmt::format("unknown topics subcommand '{}'", *sub));
+void AddTopicsCommands(CLI::App& app, Action* action) {
+  CLI::App* topics = app.add_subcommand("topics", "list, describe, create, alter and delete topics");
+  topics->require_subcommand(0, 1);
+
+  topics->add_subcommand("list", "topics with their partition counts")->callback([action] {
+    *action = [](Context& ctx) { return List(ctx); };
+  });
+
+  auto describe = std::make_shared<std::string>();
+  CLI::App* d = topics->add_subcommand(
+      "describe", "partitions with leaders and log start/end offsets, then every config and its source");
+  d->add_option("TOPIC", *describe, "topic name")->required();
+  d->callback([action, describe] { *action = [describe](Context& ctx) { return Describe(ctx, *describe); }; });
+
+  auto create = std::make_shared<CreateOptions>();
+  CLI::App* c = topics->add_subcommand("create", "create a topic");
+  c->add_option("TOPIC", create->topic, "topic name")->required();
+  c->add_option("--partitions", create->partitions, "partition count (default: the broker's)")
+      ->check(CLI::Range(int64_t{1}, int64_t{INT32_MAX}));
+  c->add_option("--replication-factor", create->replication, "replicas per partition (default: the broker's)")
+      ->check(CLI::Range(int64_t{1}, int64_t{INT16_MAX}));
+  c->add_option("--config", create->configs, "a topic config k=v (repeatable)")->allow_extra_args(false);
+  c->callback([action, create] { *action = [create](Context& ctx) { return Create(ctx, *create); }; });
+
+  auto alter = std::make_shared<AlterConfigOptions>();
+  CLI::App* a = topics->add_subcommand("alter-config", "set or delete topic configs");
+  a->add_option("TOPIC", alter->topic, "topic name")->required();
+  auto* changes = a->add_option_group("changes", "at least one of")->require_option(1, 0);
+  changes->add_option("--set", alter->sets, "set k=v (repeatable)")->allow_extra_args(false);
+  changes->add_option("--delete", alter->deletes, "delete key k, back to the default (repeatable)")
+      ->allow_extra_args(false);
+  a->callback([action, alter] { *action = [alter](Context& ctx) { return AlterConfig(ctx, *alter); }; });
+
+  auto del = std::make_shared<std::string>();
+  CLI::App* x = topics->add_subcommand("delete", "delete a topic");
+  x->add_option("TOPIC", *del, "topic name")->required();
+  x->callback([action, del] { *action = [del](Context& ctx) { return Delete(ctx, *del); }; });
 }
 
 }  // namespace keel::cli

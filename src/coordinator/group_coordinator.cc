@@ -1,8 +1,8 @@
 #include "keel/coordinator/group_coordinator.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "absl/strings/ascii.h"
 #include "fmt/format.h"
 #include "keel/common/logging.h"
 
@@ -204,12 +204,6 @@ std::set<std::string> SubscribedTopics(const Bytes& metadata) {
     out.emplace(reinterpret_cast<const char*>(metadata.data() + pos), size_t(len));
     pos += size_t(len);
   }
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = char(std::tolower(uint8_t(c)));
   return out;
 }
 
@@ -1373,11 +1367,11 @@ GroupDescription GroupCoordinator::Describe(const std::string& group_id) const {
 std::vector<GroupListing> GroupCoordinator::List(const std::vector<std::string>& states) const {
   std::lock_guard lock(mu_);
   std::set<std::string> wanted;
-  for (const auto& s : states) wanted.insert(Lower(s));
+  for (const auto& s : states) wanted.insert(absl::AsciiStrToLower(s));
   std::vector<GroupListing> out;
   for (const auto& [id, g] : groups_) {
     std::string state(GroupStateName(g->state));
-    if (!wanted.empty() && !wanted.count(Lower(state))) continue;
+    if (!wanted.empty() && !wanted.count(absl::AsciiStrToLower(state))) continue;
     out.push_back(GroupListing{id, g->protocol_type, state});
   }
   return out;

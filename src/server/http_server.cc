@@ -1,32 +1,51 @@
+// The HTTP server: accept loop and per-connection sessions over Beast (see
+// http_server.h; the message mapping is in http_codec.h).
 #include "keel/server/http_server.h"
 
 #include <array>
 
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
 #include "absl/strings/str_cat.h"
-#include "fmt/format.h"
+#include "http_codec.h"
 #include "keel/common/logging.h"
 
 namespace keel::server {
 
+namespace beast = boost::beast;
+
 struct HttpServer::Session {
-  explicit Session(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
-  tcp::socket socket;
-  net::steady_timer timer;
+  explicit Session(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
   std::string peer;
 };
 
-std::string RenderHttpResponse(const HttpResponse& r, bool keep_alive, bool head_only) {
-  std::string out = fmt::format(
-      "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n"
-      "Cache-Control: no-store\r\n\r\n",
-      r.status, HttpReason(r.status), r.content_type, r.body.size(),
-      keep_alive ? "keep-alive" : "close");
-  if (!head_only) out += r.body;
-  return out;
+namespace {
+
+HttpResponse PlainText(int status, std::string body) {
+  return HttpResponse{status, "text/plain; charset=utf-8", std::move(body), {}};
 }
+
+HttpResponse ErrorResponse(int status) {
+  switch (status) {
+    case 413: return PlainText(413, "request body too large\n");
+    case 431: return PlainText(431, "request too large\n");
+    default: return PlainText(400, "bad request\n");
+  }
+}
+
+}  // namespace
 
 HttpServer::HttpServer(HttpServerOptions options, Handler handler)
     : options_(std::move(options)), handler_(std::move(handler)) {}
+
+HttpServer::HttpServer(HttpServerOptions options, HttpRouter router)
+    : HttpServer(std::move(options), [router = std::move(router)](const HttpRequest& r) {
+        return router.Handle(r);
+      }) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -82,7 +101,7 @@ Task<void> HttpServer::AcceptLoop() {
     }
     auto session = std::make_shared<Session>(std::move(socket));
     boost::system::error_code pec;
-    auto ep = session->socket.remote_endpoint(pec);
+    auto ep = session->stream.socket().remote_endpoint(pec);
     session->peer = pec ? "unknown" : absl::StrCat(ep.address().to_string(), ":", ep.port());
     ++open_connections_;
     net::co_spawn(io_, Serve(session), [this](std::exception_ptr e) {
@@ -101,83 +120,66 @@ Task<void> HttpServer::AcceptLoop() {
 
 Task<void> HttpServer::Serve(std::shared_ptr<Session> s) {
   auto log = ModuleLogger("http");
-  std::string carry;
-  std::array<char, 4096> buf;
+  // Bytes read past one request (a pipelined next one) stay here for the next.
+  beast::flat_buffer buffer;
   for (;;) {
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options_.max_request_bytes));
+    parser.body_limit(options_.max_body_bytes);
     // The deadline closes the socket, which ends the pending read.
-    s->timer.expires_after(options_.read_timeout);
-    s->timer.async_wait([s](boost::system::error_code ec) {
-      if (!ec) {
-        boost::system::error_code ignored;
-        s->socket.close(ignored);
-      }
-    });
-    HttpRequestParser parser(options_.max_request_bytes);
-    HttpRequestParser::State state = parser.Feed(carry);
-    while (state == HttpRequestParser::State::kNeedMore) {
-      auto [ec, n] = co_await s->socket.async_read_some(net::buffer(buf), use_tuple);
-      if (ec) {
-        s->timer.cancel();
-        co_return;  // client went away, or the deadline closed the socket
-      }
-      state = parser.Feed(std::string_view(buf.data(), n));
-    }
-    s->timer.cancel();
+    s->stream.expires_after(options_.read_timeout);
+    auto [ec, n] = co_await beast_http::async_read(s->stream, buffer, parser, use_tuple);
     HttpResponse response;
     bool keep_alive = false;
     bool head_only = false;
-    switch (state) {
-      case HttpRequestParser::State::kComplete:
-        keep_alive = parser.request().keep_alive;
-        head_only = parser.request().method == "HEAD";
-        try {
-          response = handler_(parser.request());
-        } catch (const std::exception& e) {
-          log->error("http {} {} failed: {}", parser.request().method, parser.request().path, e.what());
-          response = HttpResponse{500, "text/plain; charset=utf-8", "internal error\n"};
-        }
-        break;
-      case HttpRequestParser::State::kMethodNotAllowed:
-        log->warn("http peer={} sent method {} (only GET and HEAD are served)", s->peer,
-                  parser.request().method);
-        response = HttpResponse{405, "text/plain; charset=utf-8", "method not allowed\n"};
-        break;
-      case HttpRequestParser::State::kTooLarge:
-        log->warn("http peer={} sent a request head over {} bytes", s->peer, options_.max_request_bytes);
-        response = HttpResponse{431, "text/plain; charset=utf-8", "request too large\n"};
-        break;
-      default:
-        log->warn("http peer={} sent a malformed request", s->peer);
-        response = HttpResponse{400, "text/plain; charset=utf-8", "bad request\n"};
-        break;
+    if (ec) {
+      std::optional<int> status = StatusForReadError(ec);
+      if (!status) break;  // client went away, or the deadline closed the socket
+      log->warn("http peer={} sent a bad request ({}), answered {}", s->peer, ec.message(), *status);
+      response = ErrorResponse(*status);
+    } else if (auto request = FromBeastRequest(parser.get()); !request.ok()) {
+      log->warn("http peer={} sent a bad request ({}), answered 400", s->peer,
+                std::string(request.status().message()));
+      response = ErrorResponse(400);
+    } else {
+      keep_alive = request->keep_alive;
+      head_only = request->method == "HEAD";
+      try {
+        response = handler_(*request);
+      } catch (const std::exception& e) {
+        log->error("http {} {} failed: {}", request->method, request->path, e.what());
+        response = PlainText(500, "internal error\n");
+      }
+      if (response.status == 405) {
+        // A bad request like the ones above: logged, and the connection closed.
+        log->warn("http peer={} sent method {} for {}, answered 405", s->peer, request->method, request->path);
+        keep_alive = false;
+      }
     }
-    std::string out = RenderHttpResponse(response, keep_alive, head_only);
-    if (state == HttpRequestParser::State::kMethodNotAllowed) {
-      out.insert(out.find("\r\n") + 2, "Allow: GET, HEAD\r\n");
+    BeastResponse full = ToBeastResponse(response, keep_alive);
+    s->stream.expires_after(options_.read_timeout);
+    boost::system::error_code wec;
+    if (head_only) {
+      auto head = HeadOnly(full);
+      std::tie(wec, std::ignore) = co_await beast_http::async_write(s->stream, head, use_tuple);
+    } else {
+      std::tie(wec, std::ignore) = co_await beast_http::async_write(s->stream, full, use_tuple);
     }
-    auto [wec, wn] = co_await net::async_write(s->socket, net::buffer(out), use_tuple);
     if (wec || !keep_alive) break;
-    carry = std::string(parser.leftover());
   }
   // Lingering close: stop sending, then read and drop what the client still
   // sends (e.g. the rest of an oversized request) for a moment, so closing
   // with unread data does not reset the connection before the client has
   // read our answer.
   boost::system::error_code ignored;
-  s->socket.shutdown(tcp::socket::shutdown_send, ignored);
-  s->timer.expires_after(std::chrono::seconds(2));
-  s->timer.async_wait([s](boost::system::error_code ec) {
-    if (!ec) {
-      boost::system::error_code ignored2;
-      s->socket.close(ignored2);
-    }
-  });
+  s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  s->stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 4096> drop;
   for (;;) {
-    auto [ec, n] = co_await s->socket.async_read_some(net::buffer(buf), use_tuple);
+    auto [ec, n] = co_await s->stream.async_read_some(net::buffer(drop), use_tuple);
     if (ec) break;
   }
-  s->timer.cancel();
-  s->socket.close(ignored);
+  s->stream.close();
 }
 
 }  // namespace keel::server

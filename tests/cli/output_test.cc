@@ -1,4 +1,4 @@
-// Tests of keel-admin's JSON writer, table renderer and byte-to-text rule.
+// Tests of keel-admin's JSON printing, table renderer and byte-to-text rule.
 #include "cli/output.h"
 
 #include "gtest/gtest.h"
@@ -7,14 +7,20 @@ namespace keel::cli {
 namespace {
 
 TEST(JsonTest, DumpsNestedValuesInInsertionOrder) {
-  Json doc = Json::MakeObject();
-  doc.Set("b", 1).Set("a", Json::MakeArray().Push(true).Push(Json()).Push("x")).Set("e", Json::MakeObject());
-  EXPECT_EQ(doc.Dump(), "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    null,\n    \"x\"\n  ],\n  \"e\": {}\n}");
+  Json doc = {{"b", 1}, {"a", Json::array({true, nullptr, "x"})}, {"e", Json::object()}};
+  doc["c"] = int64_t{-7};
+  EXPECT_EQ(DumpJson(doc),
+            "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    null,\n    \"x\"\n  ],\n  \"e\": {},\n  \"c\": -7\n}");
 }
 
 TEST(JsonTest, EscapesQuotesBackslashesAndControlCharacters) {
   Json s(std::string("a\"b\\c\n\x01"));
-  EXPECT_EQ(s.Dump(), "\"a\\\"b\\\\c\\n\\u0001\"");
+  EXPECT_EQ(DumpJson(s), "\"a\\\"b\\\\c\\n\\u0001\"");
+}
+
+TEST(JsonTest, KeepsUtf8AndReplacesInvalidBytesInsteadOfFailing) {
+  EXPECT_EQ(DumpJson(Json("h\xc3\xa9")), "\"h\xc3\xa9\"");
+  EXPECT_EQ(DumpJson(Json("a\xff" "b")), "\"a\xef\xbf\xbd" "b\"");
 }
 
 TEST(TableTest, PadsColumnsToTheWidestCellAndTrimsTrailingSpace) {

@@ -1,56 +1,36 @@
-// An incremental parser for the request head of HTTP/1.1 (and 1.0) requests,
-// for the broker's health and metrics endpoints.
-//
-// Feed() takes bytes as they arrive and reports kNeedMore until the blank
-// line ending the head has been seen. Only GET and HEAD without a body are
-// served: any other method is kMethodNotAllowed (405); a request with a body
-// (Content-Length > 0 or Transfer-Encoding) or a malformed head is
-// kBadRequest (400); a head longer than `max_head_bytes` is kTooLarge (431)
-// as soon as that many bytes arrive without its end. The query string is
-// split off the path. Header names are lower-cased.
-// Thread-safety: none; one parser per connection.
+// An HTTP request and response as the broker's HTTP handlers see them,
+// independent of the library that parses and writes HTTP (Boost.Beast, in
+// src/server/http_codec.h).
+// Thread-safety: plain values.
 #pragma once
 
-#include <cstddef>
 #include <map>
 #include <string>
-#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace keel::server {
 
 struct HttpRequest {
-  std::string method;
-  std::string path;    // without the query string
-  std::string query;   // after '?', may be empty
-  std::string version; // "HTTP/1.1" or "HTTP/1.0"
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::string method;   // as sent, e.g. "GET" (methods are case-sensitive)
+  std::string path;     // origin-form target without the query string; starts with '/'
+  std::string query;    // after '?', may be empty
+  std::string version;  // "HTTP/1.1" or "HTTP/1.0"
+  std::map<std::string, std::string> headers;  // lower-case names; the last of repeated fields
   bool keep_alive = false;
+  std::string body;  // at most HttpServerOptions::max_body_bytes
+  // Captured by a route pattern ("/subjects/{subject}" -> {"subject", ...});
+  // filled by HttpRouter.
+  std::map<std::string, std::string> params;
 };
 
-class HttpRequestParser {
- public:
-  enum class State { kNeedMore, kComplete, kBadRequest, kMethodNotAllowed, kTooLarge };
-
-  explicit HttpRequestParser(size_t max_head_bytes = 8192) : max_(max_head_bytes) {}
-
-  // Appends `data`; returns the state after it. Once not kNeedMore, further
-  // calls return the same state. Bytes after the head (a pipelined next
-  // request) are kept in leftover().
-  State Feed(std::string_view data);
-  const HttpRequest& request() const { return request_; }
-  std::string_view leftover() const { return leftover_; }
-
- private:
-  State Parse(std::string_view head);
-
-  size_t max_;
-  std::string buffer_;
-  std::string leftover_;
-  HttpRequest request_;
-  State state_ = State::kNeedMore;
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  // Fields beyond Content-Type, Content-Length, Connection and Cache-Control
+  // (e.g. Allow on a 405).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
-
-// The status line text for the codes the endpoints use.
-std::string_view HttpReason(int status);
 
 }  // namespace keel::server

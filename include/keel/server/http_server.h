@@ -1,17 +1,23 @@
-// A minimal HTTP/1.1 server for the broker's operational endpoints
-// (/healthz, /readyz, /metrics): GET and HEAD only, no request bodies.
+// The broker's HTTP/1.1 server for its operational endpoints (/healthz,
+// /readyz, /metrics, and later ones such as a schema registry): Boost.Beast
+// parses requests and writes replies on our Asio io_context; an HttpRouter
+// (or any Handler) decides the answers.
 //
 // Promises:
 // - Start() binds host:port (port 0 = ephemeral; port() tells which) and
 //   serves on its own io_context and thread, so a slow scrape never delays
 //   Kafka traffic. A bind failure is returned, not retried.
-// - A request head is bounded by `max_request_bytes` (431 beyond it) and must
-//   arrive within `read_timeout` (the connection is closed otherwise); other
-//   methods get 405, malformed requests 400. Each bad request is logged once.
-// - Keep-alive is honoured (HTTP/1.1 default) up to the idle timeout; at most
+// - A request head is bounded by `max_request_bytes` (431 beyond it), a body
+//   by `max_body_bytes` (413 beyond it; 0 = no request bodies), and a
+//   request must arrive within `read_timeout` (the connection is closed
+//   otherwise); malformed requests get 400. Each bad request (400, 405,
+//   413, 431) is logged once, with the peer, and closes the connection.
+// - Keep-alive is honoured (HTTP/1.1 default, HTTP/1.0 on request) up to the
+//   idle timeout, pipelined requests are answered in order; at most
 //   `max_connections` connections are served at once (more are closed).
-// - The handler runs on the server thread, one request at a time per
-//   connection; it must be thread-safe if `threads` > 1 (it is 1).
+// - HEAD gets the headers of the handler's answer without its body.
+// - The handler runs on the server thread, one request at a time; an
+//   exception from it is answered 500.
 // Stop() closes the listener and every connection and joins the thread;
 // idempotent. Not copyable.
 #pragma once
@@ -27,20 +33,16 @@
 
 #include "absl/status/status.h"
 #include "keel/server/http_request.h"
+#include "keel/server/http_router.h"
 #include "keel/server/net.h"
 
 namespace keel::server {
 
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
-};
-
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
-  size_t max_request_bytes = 8192;
+  size_t max_request_bytes = 8192;  // the request head: start line and fields
+  size_t max_body_bytes = 0;
   std::chrono::milliseconds read_timeout{10000};
   int max_connections = 64;
 };
@@ -50,6 +52,8 @@ class HttpServer {
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
   HttpServer(HttpServerOptions options, Handler handler);
+  // Serves the router's routes (it is kept by the server).
+  HttpServer(HttpServerOptions options, HttpRouter router);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -76,9 +80,5 @@ class HttpServer {
   bool started_ = false;
   bool stopped_ = false;
 };
-
-// Renders `response` as HTTP/1.1 bytes (status line, Content-Type,
-// Content-Length, Connection), with the body unless `head_only`.
-std::string RenderHttpResponse(const HttpResponse& response, bool keep_alive, bool head_only);
 
 }  // namespace keel::server
