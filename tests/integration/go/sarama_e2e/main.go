@@ -148,10 +148,8 @@ func newConfig(codec sarama.CompressionCodec) *sarama.Config {
 	c.Producer.Flush.Messages = 30
 	c.Producer.Flush.Frequency = 20 * time.Millisecond
 	c.Consumer.Offsets.Initial = sarama.OffsetOldest
-	// sarama 1.22 commits with OffsetCommit v1 unless a retention is set
-	// (then v2). Kafka 4 (KIP-896), and Keel with it, serve OffsetCommit from
-	// v2 only: with the default, every commit is refused.
-	c.Consumer.Offsets.Retention = 24 * time.Hour
+	// Consumer.Offsets.Retention stays unset: sarama 1.22 then commits with
+	// OffsetCommit v1 (v2 with a retention), which Kafka 3.x and Keel serve.
 	c.Consumer.Return.Errors = true
 	c.Metadata.Retry.Max = 10
 	c.Metadata.Retry.Backoff = 100 * time.Millisecond
