@@ -17,6 +17,9 @@ struct AppendJob {
   PartitionResp* out;
   std::shared_ptr<storage::Log> log;
   std::span<uint8_t> bytes;
+  // The recompressed records when the topic's compression.type rewrote them
+  // (`bytes` then points here; a moved vector keeps its buffer).
+  std::vector<uint8_t> owned;
   absl::StatusOr<storage::AppendResult> result = absl::UnknownError("not appended");
 };
 
@@ -97,8 +100,16 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
         continue;
       }
       const storage::LogConfig config = log->config();
+      TimestampBounds bounds;
+      if (config.message_timestamp_type == storage::TimestampType::kCreateTime) {
+        bounds.before_max_ms = config.message_timestamp_before_max_ms;
+        bounds.after_max_ms = config.message_timestamp_after_max_ms;
+        bounds.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+      }
       auto v = ValidateProduceRecords(part.records.bytes, config.max_message_bytes,
-                                      config.cleanup_compact);
+                                      config.cleanup_compact, bounds);
       if (v.error != ErrorCode::NONE) {
         ModuleLogger("broker")->debug("conn={} produce to {}-{} rejected: {}",
                                       call.connection.connection_id, topic.name,
@@ -118,11 +129,24 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
           continue;
         }
       }
+      // compression.type other than `producer`: batches in another codec are
+      // recompressed (the documented exception to storing batches verbatim).
+      Recompressed rc = RecompressProduceRecords(part.records.bytes, config.compression_target(),
+                                                 config.max_message_bytes);
+      if (rc.error != ErrorCode::NONE) {
+        SetError(pout, rc.error, rc.message);
+        continue;
+      }
       // The request frame is owned by this request alone; offsets are patched
       // into it in place and the same bytes are written to the log.
       auto bytes = std::span<uint8_t>(const_cast<uint8_t*>(part.records.bytes.data()),
                                       part.records.bytes.size());
-      jobs.push_back(AppendJob{&pout, std::move(log), bytes});
+      AppendJob job{&pout, std::move(log), bytes};
+      if (rc.bytes) {
+        job.owned = std::move(*rc.bytes);
+        job.bytes = std::span<uint8_t>(job.owned);
+      }
+      jobs.push_back(std::move(job));
     }
   }
 
