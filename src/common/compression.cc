@@ -143,11 +143,12 @@ absl::StatusOr<Bytes> GzipDecompress(std::span<const uint8_t> in, size_t max_out
   }
 }
 
-absl::StatusOr<Bytes> GzipCompress(std::span<const uint8_t> in) {
+absl::StatusOr<Bytes> GzipCompress(std::span<const uint8_t> in, int level) {
   if (in.size() > UINT_MAX) return absl::InvalidArgumentError("gzip: input larger than 4 GiB");
   z_stream zs{};
   // 15 + 16: 32 KiB window with a gzip header and trailer.
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  // Kafka's -1 is zlib's Z_DEFAULT_COMPRESSION (-1) too.
+  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     return absl::InternalError("gzip: deflateInit2 failed");
   }
   // deflateBound counts only a minimal gzip header; ours has no name/extra.
@@ -288,9 +289,12 @@ absl::StatusOr<Bytes> Lz4Decompress(std::span<const uint8_t> in, size_t max_outp
   }
 }
 
-absl::StatusOr<Bytes> Lz4Compress(std::span<const uint8_t> in) {
+absl::StatusOr<Bytes> Lz4Compress(std::span<const uint8_t> in, int level) {
   LZ4F_preferences_t prefs;
   std::memset(&prefs, 0, sizeof(prefs));
+  // Kafka's default level is the fast compressor (LZ4F level 0); other levels
+  // are LZ4 HC levels (LZ4F uses HC from level 3; 1 and 2 stay fast).
+  prefs.compressionLevel = level == kLz4LevelDefault ? 0 : level;
   prefs.frameInfo.blockSizeID = LZ4F_max64KB;
   prefs.frameInfo.blockMode = LZ4F_blockIndependent;
   prefs.frameInfo.contentChecksumFlag = LZ4F_noContentChecksum;
@@ -346,9 +350,9 @@ absl::StatusOr<Bytes> ZstdDecompress(std::span<const uint8_t> in, size_t max_out
   }
 }
 
-absl::StatusOr<Bytes> ZstdCompress(std::span<const uint8_t> in) {
+absl::StatusOr<Bytes> ZstdCompress(std::span<const uint8_t> in, int level) {
   Bytes out(ZSTD_compressBound(in.size()));
-  const size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), ZSTD_CLEVEL_DEFAULT);
+  const size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), level);
   if (ZSTD_isError(n)) return absl::InternalError(absl::StrCat("zstd: ", ZSTD_getErrorName(n)));
   out.resize(n);
   return out;
@@ -374,13 +378,39 @@ std::string_view CompressionName(Compression codec) {
 
 bool IsKnownCompression(Compression codec) { return uint8_t(codec) <= uint8_t(Compression::kZstd); }
 
+int DefaultCompressionLevel(Compression codec) {
+  switch (codec) {
+    case Compression::kGzip: return kGzipLevelDefault;
+    case Compression::kLz4: return kLz4LevelDefault;
+    case Compression::kZstd: return kZstdLevelDefault;
+    default: return 0;
+  }
+}
+
 absl::StatusOr<std::vector<uint8_t>> Compress(Compression codec, std::span<const uint8_t> in) {
+  return Compress(codec, in, DefaultCompressionLevel(codec));
+}
+
+absl::StatusOr<std::vector<uint8_t>> Compress(Compression codec, std::span<const uint8_t> in,
+                                              int level) {
+  auto bad_level = [&](int lo, int hi) {
+    return absl::InvalidArgumentError(absl::StrCat(Name(codec), ": compression level ", level,
+                                                   " is outside [", lo, ", ", hi, "]"));
+  };
   switch (codec) {
     case Compression::kNone: return Bytes(in.begin(), in.end());
-    case Compression::kGzip: return GzipCompress(in);
+    case Compression::kGzip:
+      if (level != kGzipLevelDefault && (level < kGzipLevelMin || level > kGzipLevelMax))
+        return bad_level(kGzipLevelMin, kGzipLevelMax);
+      return GzipCompress(in, level);
     case Compression::kSnappy: return SnappyCompress(in);
-    case Compression::kLz4: return Lz4Compress(in);
-    case Compression::kZstd: return ZstdCompress(in);
+    case Compression::kLz4:
+      if (level < kLz4LevelMin || level > kLz4LevelMax) return bad_level(kLz4LevelMin, kLz4LevelMax);
+      return Lz4Compress(in, level);
+    case Compression::kZstd:
+      if (level < kZstdLevelMin || level > kZstdLevelMax)
+        return bad_level(kZstdLevelMin, kZstdLevelMax);
+      return ZstdCompress(in, level);
   }
   return UnknownCodec(codec);
 }

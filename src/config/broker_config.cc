@@ -129,11 +129,43 @@ const std::vector<KeyDef>& KeyTable() {
         BoolField(&BrokerConfig::auto_create_topics));
     add("num.partitions", "1", "Partition count of auto-created topics.",
         IntField(&BrokerConfig::num_partitions, 1, 100000));
-    add("default.replication.factor", "1", "Accepted for compatibility; Keel is a single node.",
-        [](BrokerConfig&, const std::string& v) -> absl::Status {
-          return v == "1" || v == "-1" ? absl::OkStatus()
-                                       : absl::InvalidArgumentError("only 1 (single node)");
+    add("default.replication.factor", "1",
+        "Replication factor of topics created without one (auto-creation, CreateTopics with "
+        "-1). Above 1 needs replication.factor.policy=accept; Keel keeps one copy.",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          int64_t n;
+          if (!absl::SimpleAtoi(v, &n) || (n < 1 && n != -1) || n > 32767)
+            return absl::InvalidArgumentError("expected an integer in [1, 32767]");
+          c.default_replication_factor = int16_t(n < 1 ? 1 : n);
+          return absl::OkStatus();
         });
+    add("replication.factor.policy", "strict",
+        "strict: a replication factor above 1 is refused (INVALID_REPLICATION_FACTOR), this "
+        "single node holds one copy. accept: any replication factor is accepted and recorded "
+        "with the topic, one durable copy is kept (Metadata lists this node as the only "
+        "replica).",
+        [](BrokerConfig& c, const std::string& v) -> absl::Status {
+          if (v == "strict") c.replication_factor_policy = BrokerConfig::ReplicationFactorPolicy::kStrict;
+          else if (v == "accept") c.replication_factor_policy = BrokerConfig::ReplicationFactorPolicy::kAccept;
+          else return absl::InvalidArgumentError("expected strict or accept");
+          return absl::OkStatus();
+        });
+    add("min.insync.replicas", "1",
+        "Default min.insync.replicas of topics (stored and reported; the in-sync replica set "
+        "is always this node, and acks=all waits for its fsync).",
+        TopicInt("min.insync.replicas", 1));
+    add("compression.type", "producer",
+        "Default compression.type of topics: producer keeps each batch's codec; uncompressed, "
+        "gzip, snappy, lz4 or zstd recompresses every produced batch to that codec.",
+        TopicEnum("compression.type",
+                  {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}));
+    add("compression.gzip.level", "-1",
+        "Default compression.gzip.level of topics (1-9, -1 = zlib's default).",
+        TopicPassthrough("compression.gzip.level"));
+    add("compression.lz4.level", "9", "Default compression.lz4.level of topics (1-17).",
+        TopicPassthrough("compression.lz4.level"));
+    add("compression.zstd.level", "3", "Default compression.zstd.level of topics (-131072-22).",
+        TopicPassthrough("compression.zstd.level"));
     add("num.network.threads", "0", "Threads running network I/O (0 = number of cores).",
         IntField(&BrokerConfig::num_network_threads, 0, 256));
     add("num.io.threads", "2", "Threads doing storage reads and appends.",
@@ -368,6 +400,12 @@ absl::StatusOr<BrokerConfig> BuildBrokerConfig(const Properties& file_props,
     c.entries.push_back(std::move(e));
   }
   if (c.advertised_listeners.empty()) c.advertised_listeners = c.listeners;
+  if (c.replication_factor_policy == BrokerConfig::ReplicationFactorPolicy::kStrict &&
+      c.default_replication_factor > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "default.replication.factor=", c.default_replication_factor,
+        " needs replication.factor.policy=accept (a single node keeps one copy)"));
+  }
   if (c.group_min_session_timeout_ms > c.group_max_session_timeout_ms) {
     return absl::InvalidArgumentError(
         "group.min.session.timeout.ms must not exceed group.max.session.timeout.ms");

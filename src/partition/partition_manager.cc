@@ -218,8 +218,13 @@ absl::Status PartitionManager::PersistMetadata(const std::vector<TopicInfo>& top
 }
 
 absl::StatusOr<TopicInfo> PartitionManager::CreateTopic(std::string name, int32_t partitions,
-                                                        std::map<std::string, std::string> configs) {
+                                                        std::map<std::string, std::string> configs,
+                                                        int16_t replication_factor) {
   KEEL_RETURN_IF_ERROR(ValidateTopicName(name));
+  if (replication_factor < 1) {
+    return absl::InvalidArgumentError(
+        fmt::format("replication factor {} must be at least 1", replication_factor));
+  }
   if (partitions < 1) {
     return absl::InvalidArgumentError(fmt::format("partition count {} must be at least 1", partitions));
   }
@@ -232,7 +237,8 @@ absl::StatusOr<TopicInfo> PartitionManager::CreateTopic(std::string name, int32_
     if (topics_.count(name)) return absl::AlreadyExistsError(fmt::format("topic '{}' already exists", name));
     infos = SnapshotInfosLocked();
   }
-  TopicInfo info{name, Uuid::Random(), partitions, std::move(configs), IsInternalTopic(name)};
+  TopicInfo info{name, Uuid::Random(), partitions, std::move(configs), IsInternalTopic(name),
+                 replication_factor};
   infos.push_back(info);
   KEEL_RETURN_IF_ERROR(PersistMetadata(infos));
   TopicState state{info, {}};
@@ -245,7 +251,13 @@ absl::StatusOr<TopicInfo> PartitionManager::CreateTopic(std::string name, int32_
     by_id_[info.id] = name;
     topics_.emplace(name, std::move(state));
   }
-  logger_->info("created topic {} ({} partitions, id {})", name, partitions, info.id.ToString());
+  if (replication_factor == 1) {
+    logger_->info("created topic {} ({} partitions, id {})", name, partitions, info.id.ToString());
+  } else {
+    logger_->info("created topic {} ({} partitions, id {}, replication factor {} recorded; one "
+                  "durable copy kept)",
+                  name, partitions, info.id.ToString(), replication_factor);
+  }
   return info;
 }
 

@@ -98,8 +98,10 @@ bool IsInternalTopic(std::string_view name) {
 std::string EncodeTopics(const std::vector<TopicInfo>& topics) {
   std::string out = "keel-topics 1\n";
   for (const TopicInfo& t : topics) {
-    out += fmt::format("topic\t{}\t{}\t{}\t{}\n", t.name, t.id.ToString(), t.partitions,
+    out += fmt::format("topic\t{}\t{}\t{}\t{}", t.name, t.id.ToString(), t.partitions,
                        t.internal ? 1 : 0);
+    if (t.replication_factor != 1) out += fmt::format("\t{}", t.replication_factor);
+    out += '\n';
     for (const auto& [k, v] : t.configs) out += fmt::format("config\t{}\t{}\n", Escape(k), Escape(v));
   }
   out += fmt::format("crc\t{:08x}\n", Crc(out));
@@ -123,13 +125,18 @@ absl::StatusOr<std::vector<TopicInfo>> DecodeTopics(std::string_view text) {
   for (size_t i = 1; i < lines.size(); ++i) {
     if (lines[i].empty()) continue;
     std::vector<std::string_view> f = Split(lines[i], '\t');
-    if (f[0] == "topic" && f.size() == 5) {
+    if (f[0] == "topic" && (f.size() == 5 || f.size() == 6)) {
       TopicInfo t;
       t.name = std::string(f[1]);
       if (!Uuid::Parse(f[2], &t.id)) return Bad("bad topic id");
       auto [q, e] = std::from_chars(f[3].data(), f[3].data() + f[3].size(), t.partitions);
       if (e != std::errc() || t.partitions < 1) return Bad("bad partition count");
       t.internal = f[4] == "1";
+      if (f.size() == 6) {
+        auto [r, re] = std::from_chars(f[5].data(), f[5].data() + f[5].size(), t.replication_factor);
+        if (re != std::errc() || r != f[5].data() + f[5].size() || t.replication_factor < 1)
+          return Bad("bad replication factor");
+      }
       topics.push_back(std::move(t));
     } else if (f[0] == "config" && f.size() == 3 && !topics.empty()) {
       std::string k, v;

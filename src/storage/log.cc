@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <limits>
 
 #include "absl/container/inlined_vector.h"
@@ -92,7 +93,20 @@ bool Log::ShouldRollLocked(size_t incoming_bytes, int64_t last_offset, int64_t n
   const Segment& active = *segments_.rbegin()->second;
   if (active.empty()) return false;
   if (int64_t(active.size() + incoming_bytes) > config_.segment_bytes) return true;
-  if (now_ms - active.roll_base_ms() >= config_.segment_ms) return true;
+  int64_t roll_after_ms = config_.segment_ms;
+  if (config_.segment_jitter_ms > 0) {
+    // segment.jitter.ms: as Kafka, a pseudo-random jitter in
+    // [0, min(jitter, segment.ms)) per segment, so partitions created
+    // together do not all roll at once. Derived from the directory and the
+    // segment's base offset (stable across restarts, no state to keep).
+    uint64_t h = std::hash<std::string>{}(options_.dir) ^
+                 (uint64_t(active.base_offset()) * 0x9E3779B97F4A7C15ULL);
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    roll_after_ms -= int64_t(h % uint64_t(std::min(config_.segment_jitter_ms, config_.segment_ms)));
+  }
+  if (now_ms - active.roll_base_ms() >= roll_after_ms) return true;
   if (active.index_full()) return true;
   if (last_offset - active.base_offset() > std::numeric_limits<int32_t>::max()) return true;
   return false;

@@ -124,3 +124,38 @@ TEST(BrokerConfig, HttpListenerRejectsBadValues) {
 }
 
 }  // namespace keel::config
+
+namespace keel::config {
+namespace {
+
+TEST(BrokerConfig, ReplicationFactorPolicy) {
+  auto d = BuildBrokerConfig({}, {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->replication_factor_policy, BrokerConfig::ReplicationFactorPolicy::kStrict);
+  EXPECT_EQ(d->default_replication_factor, 1);
+  // Above 1 on strict is a start-up error naming the policy key.
+  auto bad = BuildBrokerConfig({{"default.replication.factor", "3"}}, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("replication.factor.policy"), std::string::npos);
+  auto ok = BuildBrokerConfig(
+      {{"default.replication.factor", "3"}, {"replication.factor.policy", "accept"}}, {});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->replication_factor_policy, BrokerConfig::ReplicationFactorPolicy::kAccept);
+  EXPECT_EQ(ok->default_replication_factor, 3);
+  EXPECT_FALSE(BuildBrokerConfig({{"replication.factor.policy", "maybe"}}, {}).ok());
+  EXPECT_FALSE(BuildBrokerConfig({{"default.replication.factor", "0"}}, {}).ok());
+}
+
+TEST(BrokerConfig, CompressionTypeIsATopicDefault) {
+  auto c = BuildBrokerConfig({{"compression.type", "zstd"}, {"compression.zstd.level", "7"}}, {});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->topic_defaults.at("compression.type"), "zstd");
+  EXPECT_EQ(c->topic_defaults.at("compression.zstd.level"), "7");
+  auto d = BuildBrokerConfig({}, {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->topic_defaults.at("compression.type"), "producer");
+  EXPECT_FALSE(BuildBrokerConfig({{"compression.type", "brotli"}}, {}).ok());
+}
+
+}  // namespace
+}  // namespace keel::config

@@ -50,3 +50,26 @@ TEST(TopicMetadataTest, InternalTopicsAreRecognized) {
 
 }  // namespace
 }  // namespace keel::partition
+
+namespace keel::partition {
+namespace {
+
+TEST(TopicMetadataTest, ReplicationFactorIsRecordedOnlyWhenNotOne) {
+  TopicInfo one{"a", Uuid::Random(), 1, {}, false};
+  TopicInfo three{"b", Uuid::Random(), 2, {}, false, 3};
+  std::string text = EncodeTopics({one, three});
+  // A file without RF>1 topics keeps the 5-field topic lines older Keel reads.
+  std::string only_one = EncodeTopics({one});
+  EXPECT_EQ(only_one.find("\t1\t0\t"), std::string::npos);
+  EXPECT_NE(only_one.find("topic\ta\t" + one.id.ToString() + "\t1\t0\n"), std::string::npos);
+  auto decoded = DecodeTopics(text);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ((*decoded)[0].replication_factor, 1);
+  EXPECT_EQ((*decoded)[1].replication_factor, 3);
+  // A bad factor is damage, like any other bad field.
+  std::string body = "keel-topics 1\ntopic\tc\t" + one.id.ToString() + "\t1\t0\t0\n";
+  EXPECT_TRUE(absl::IsDataLoss(DecodeTopics(body + "crc\t00000000\n").status()));
+}
+
+}  // namespace
+}  // namespace keel::partition

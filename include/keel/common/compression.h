@@ -44,6 +44,27 @@ inline constexpr size_t kSnappyJavaChunkSize = 32 * 1024;
 // Returns the compressed form of `in`, framed as described above.
 absl::StatusOr<std::vector<uint8_t>> Compress(Compression codec, std::span<const uint8_t> in);
 
+// Kafka's compression levels (KIP-390: topic keys compression.gzip.level,
+// compression.lz4.level, compression.zstd.level) and their defaults, which
+// are what Compress(codec, in) uses.
+//   gzip  1..9, or -1 = zlib's default (6)
+//   lz4   1..17; 9 (the default) = the fast compressor, any other level =
+//         LZ4 HC at that level (as the Java client's lz4-java does)
+//   zstd  -131072..22 (negative = the fast modes); default 3
+//   snappy and none have no level.
+inline constexpr int kGzipLevelMin = 1, kGzipLevelMax = 9, kGzipLevelDefault = -1;
+inline constexpr int kLz4LevelMin = 1, kLz4LevelMax = 17, kLz4LevelDefault = 9;
+inline constexpr int kZstdLevelMin = -131072, kZstdLevelMax = 22, kZstdLevelDefault = 3;
+
+// The compression level Compress(codec, in) uses for `codec` (0 for snappy
+// and none, which have none).
+int DefaultCompressionLevel(Compression codec);
+
+// Compress at `level` (ignored for snappy and none). InvalidArgument for a
+// level outside the codec's range above.
+absl::StatusOr<std::vector<uint8_t>> Compress(Compression codec, std::span<const uint8_t> in,
+                                              int level);
+
 // Returns the decompressed form of `in`, at most `max_output` bytes.
 absl::StatusOr<std::vector<uint8_t>> Decompress(Compression codec, std::span<const uint8_t> in,
                                                 size_t max_output);

@@ -47,6 +47,13 @@ struct BrokerConfig {
   std::vector<std::string> log_dirs;
   bool auto_create_topics = true;
   int32_t num_partitions = 1;
+  // replication.factor.policy: strict (default) refuses a replication factor
+  // above 1 on this single node; accept takes any, records it with the topic
+  // and keeps one durable copy. default.replication.factor is what topics
+  // created without one (auto-creation, CreateTopics with -1) get.
+  enum class ReplicationFactorPolicy { kStrict, kAccept };
+  ReplicationFactorPolicy replication_factor_policy = ReplicationFactorPolicy::kStrict;
+  int16_t default_replication_factor = 1;
   int32_t num_network_threads = 0;  // 0 = number of cores
   int32_t num_io_threads = 2;
   int32_t log_flush_threads = 4;

@@ -78,9 +78,11 @@ class PartitionManager {
   PartitionManager& operator=(const PartitionManager&) = delete;
 
   // AlreadyExists; InvalidArgument for a bad name (Kafka's rules), a
-  // partition count < 1, or a bad/unknown config key.
+  // partition count < 1, a replication factor < 1, or a bad/unknown config
+  // key. `replication_factor` is only recorded (TopicInfo): one copy is kept.
   absl::StatusOr<TopicInfo> CreateTopic(std::string name, int32_t partitions,
-                                        std::map<std::string, std::string> configs);
+                                        std::map<std::string, std::string> configs,
+                                        int16_t replication_factor = 1);
   // NotFound. Removes the topic's metadata and data.
   absl::Status DeleteTopic(std::string_view name);
   // NotFound; InvalidArgument unless new_total > the current count.

@@ -5,7 +5,10 @@
 // File format (UTF-8 text, one record per line, fields separated by TAB;
 // config values escape '\\', TAB and newline as \\\\, \\t, \\n):
 //   keel-topics 1
-//   topic <name> <uuid base64> <partitions> <internal 0|1>
+//   topic <name> <uuid base64> <partitions> <internal 0|1> [<replication factor>]
+//                                 (the asked replication factor, written only
+//                                 when it is not 1, so files without such a
+//                                 topic stay readable by older Keel)
 //   config <key> <value>          (zero or more, for the preceding topic)
 //   crc <8 hex digits>            CRC-32C of every byte before this line
 // A file that does not parse or whose CRC does not match is DataLoss.
@@ -28,6 +31,11 @@ struct TopicInfo {
   int32_t partitions = 0;
   std::map<std::string, std::string> configs;  // overrides only
   bool internal = false;
+  // The replication factor the topic was created with (CreateTopics or
+  // default.replication.factor). Keel keeps one durable copy whatever it is
+  // (replication.factor.policy=accept); it is recorded so that a cluster on
+  // shared storage can honour it later.
+  int16_t replication_factor = 1;
 };
 
 inline constexpr std::string_view kTopicsMetadataFile = "topics.meta";

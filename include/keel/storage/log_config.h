@@ -2,8 +2,12 @@
 //
 // A LogConfig is a plain value: the broker default (from the server config)
 // plus a topic's overrides applied by WithOverrides(). Unknown keys and bad
-// values are rejected with InvalidArgument naming the key. Thread-safety: a
-// value type; copy it freely.
+// values are rejected with InvalidArgument naming the key. Every key of
+// Kafka's topic config list is known here: most are implemented, a few are
+// accepted, validated as Kafka validates them and ignored (kept only to be
+// described back), and remote.storage.enable=true is refused; the table
+// with the reasons is docs/topic-configs.md. Thread-safety: a value type;
+// copy it freely.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "keel/common/recompress.h"
 
 namespace keel::storage {
 
@@ -39,6 +44,29 @@ struct LogConfig {
   int64_t preallocate_bytes = 0;
   // Re-check the CRC of every batch in Log::Append (off: the caller validated).
   bool verify_crc_on_append = false;
+  // compression.type: "producer" keeps each batch's codec, anything else is
+  // the codec every produced batch is recompressed to on append.
+  CompressionTarget compression;
+  int32_t compression_gzip_level = -1;   // compression.gzip.level (-1 = zlib default)
+  int32_t compression_lz4_level = 9;     // compression.lz4.level
+  int32_t compression_zstd_level = 3;    // compression.zstd.level
+  // segment.jitter.ms: the active segment rolls at segment.ms minus a
+  // per-segment pseudo-random jitter in [0, min(jitter, segment.ms)).
+  int64_t segment_jitter_ms = 0;
+  // message.timestamp.before.max.ms / after.max.ms (CreateTime topics): how
+  // far a record's timestamp may lie before / after the broker's clock.
+  // message.timestamp.difference.max.ms (deprecated) sets both unless they
+  // are given themselves.
+  int64_t message_timestamp_before_max_ms = INT64_MAX;
+  int64_t message_timestamp_after_max_ms = INT64_MAX;
+  int64_t message_timestamp_difference_max_ms = INT64_MAX;  // as given, for Describe()
+  // Values given for keys Keel accepts and ignores (docs/topic-configs.md
+  // says why); Describe() shows Kafka's default for the others. Usually empty.
+  std::map<std::string, std::string> ignored;
+
+  // The codec and level batches are rewritten to (compression.type and the
+  // level key of that codec).
+  CompressionTarget compression_target() const;
 
   bool fsync_before_ack() const { return flush_ms < 0; }
 
@@ -51,7 +79,10 @@ struct LogConfig {
   std::vector<std::pair<std::string, std::string>> Describe() const;
 };
 
-// The known topic config keys, sorted.
+// The known topic config keys (implemented and accepted-and-ignored), sorted.
 const std::vector<std::string>& KnownTopicConfigKeys();
+
+// True for a key Keel accepts and validates but ignores.
+bool IsIgnoredTopicConfig(const std::string& key);
 
 }  // namespace keel::storage

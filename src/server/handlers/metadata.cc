@@ -30,6 +30,8 @@ Resp::MetadataResponseTopic DescribeTopic(const BrokerContext& broker,
     part.partition_index = PartitionId(p);
     part.leader_id = self;
     part.leader_epoch = LeaderEpoch(kLeaderEpoch);
+    // One replica, in sync, whatever replication factor the topic recorded
+    // (replication.factor.policy=accept keeps one durable copy).
     part.replica_nodes = {self};
     part.isr_nodes = {self};
     if (any_offline) {
@@ -112,7 +114,8 @@ Task<Reply<MetadataHandler::Response>> MetadataHandler::Handle(Call& call, Reque
       continue;
     }
     auto work = [&broker, name] {
-      return broker.partitions.CreateTopic(name, broker.config.num_partitions, {});
+      return broker.partitions.CreateTopic(name, broker.config.num_partitions, {},
+                                           broker.config.default_replication_factor);
     };
     auto created = co_await RunOn(broker.storage_pool, std::move(work));
     if (created.ok()) {

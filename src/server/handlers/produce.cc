@@ -17,7 +17,9 @@ struct AppendJob {
   PartitionResp* out;
   std::shared_ptr<storage::Log> log;
   std::span<uint8_t> bytes;
-  std::vector<uint8_t> rebuilt;  // owns `bytes` when validation rebuilt a batch
+  // Owns `bytes` when validation rebuilt a batch or compression.type
+  // recompressed the records (a moved vector keeps its buffer).
+  std::vector<uint8_t> owned;
   absl::StatusOr<storage::AppendResult> result = absl::UnknownError("not appended");
 };
 
@@ -103,11 +105,19 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
       // it in place, and the same bytes are written to the log.
       auto bytes = std::span<uint8_t>(const_cast<uint8_t*>(part.records.bytes.data()),
                                       part.records.bytes.size());
-      auto v = ValidateProduceRecords(
-          bytes, {.max_message_bytes = config.max_message_bytes,
-                  .require_keys = config.cleanup_compact,
-                  .log_append_time =
-                      config.message_timestamp_type == storage::TimestampType::kLogAppendTime});
+      ProduceTopicRules rules{
+          .max_message_bytes = config.max_message_bytes,
+          .require_keys = config.cleanup_compact,
+          .log_append_time =
+              config.message_timestamp_type == storage::TimestampType::kLogAppendTime};
+      if (!rules.log_append_time) {
+        rules.timestamps.before_max_ms = config.message_timestamp_before_max_ms;
+        rules.timestamps.after_max_ms = config.message_timestamp_after_max_ms;
+        rules.timestamps.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
+      }
+      auto v = ValidateProduceRecords(bytes, rules);
       if (v.error != ErrorCode::NONE) {
         ModuleLogger("broker")->debug("conn={} produce to {}-{} rejected: {}",
                                       call.connection.connection_id, topic.name,
@@ -127,11 +137,24 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
           continue;
         }
       }
-      AppendJob& job = jobs.emplace_back(AppendJob{&pout, std::move(log), bytes});
+      AppendJob job{&pout, std::move(log), bytes};
       if (!v.rebuilt.empty()) {
-        job.rebuilt = std::move(v.rebuilt);  // a moved vector keeps its buffer
-        job.bytes = job.rebuilt;
+        job.owned = std::move(v.rebuilt);
+        job.bytes = std::span<uint8_t>(job.owned);
       }
+      // compression.type other than `producer`: batches in another codec are
+      // recompressed (the documented exception to storing batches verbatim).
+      Recompressed rc = RecompressProduceRecords(job.bytes, config.compression_target(),
+                                                 config.max_message_bytes);
+      if (rc.error != ErrorCode::NONE) {
+        SetError(pout, rc.error, rc.message);
+        continue;
+      }
+      if (rc.bytes) {
+        job.owned = std::move(*rc.bytes);
+        job.bytes = std::span<uint8_t>(job.owned);
+      }
+      jobs.push_back(std::move(job));
     }
   }
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "keel/common/coding.h"
+#include "keel/common/compression.h"
 #include "keel/common/record_batch.h"
 #include "keel/common/records.h"
 
@@ -16,6 +17,28 @@ ProduceValidation Refuse(ProduceValidation v, ErrorCode error, std::string messa
   v.message = std::move(message);
   v.rebuilt.clear();
   return v;
+}
+
+// Kafka's validateTimestamp for CreateTime: every record within the bounds.
+absl::Status CheckTimestamps(std::span<const uint8_t> batch, const BatchHeader& header,
+                             const TimestampBounds& bounds) {
+  int64_t index = 0;
+  return ForEachRecord(batch, [&](const RecordView& r) -> absl::Status {
+    const int64_t ts = header.base_timestamp + r.timestamp_delta;
+    const bool too_old = bounds.before_max_ms != INT64_MAX && ts < bounds.now_ms &&
+                         bounds.now_ms - ts > bounds.before_max_ms;
+    const bool too_new = bounds.after_max_ms != INT64_MAX && ts > bounds.now_ms &&
+                         ts - bounds.now_ms > bounds.after_max_ms;
+    if (too_old || too_new) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "timestamp ", ts, " of record ", index, " is out of range: it must lie within ",
+          bounds.before_max_ms, " ms before and ", bounds.after_max_ms,
+          " ms after the broker's time ", bounds.now_ms,
+          " (message.timestamp.before.max.ms / after.max.ms)"));
+    }
+    ++index;
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace
@@ -101,6 +124,14 @@ ProduceValidation ValidateProduceRecords(std::span<uint8_t> records,
       return Refuse(std::move(v), ErrorCode::INVALID_RECORD,
                     std::string(produced.status().message()));
     }
+    if (rules.timestamps.active() && !header->log_append_time() && !rules.log_append_time) {
+      if (auto st = CheckTimestamps(batch, *header, rules.timestamps); !st.ok()) {
+        return Refuse(std::move(v),
+                      absl::IsOutOfRange(st) ? ErrorCode::INVALID_TIMESTAMP
+                                             : ErrorCode::INVALID_RECORD,
+                      std::string(st.message()));
+      }
+    }
     std::span<uint8_t> stored = batch;
     if (produced->needs_renumbering) {
       auto renumbered = RenumberRecords(batch);
@@ -138,6 +169,63 @@ ProduceValidation ValidateProduceRecords(std::span<uint8_t> records,
   }
   v.rebuilt = std::move(rebuilt);
   return v;
+}
+
+Recompressed RecompressProduceRecords(std::span<const uint8_t> records,
+                                      const CompressionTarget& target, int64_t max_message_bytes) {
+  Recompressed out;
+  if (target.keep_producer) return out;
+  // First pass: is any batch in another codec? (Usually one batch.)
+  bool any = false;
+  for (size_t pos = 0; pos < records.size();) {
+    auto size = NextBatchSize(records.subspan(pos));
+    if (!size.ok() || *size == 0) break;  // validated before: cannot happen
+    auto header = ParseBatchHeader(records.subspan(pos, *size));
+    if (header.ok() && target.NeedsRewrite(header->compression())) any = true;
+    pos += *size;
+  }
+  if (!any) return out;
+  std::vector<uint8_t> bytes;
+  bytes.reserve(records.size());
+  for (size_t pos = 0; pos < records.size();) {
+    auto size = NextBatchSize(records.subspan(pos));
+    if (!size.ok() || *size == 0) {
+      out.error = ErrorCode::CORRUPT_MESSAGE;
+      out.message = "record batch length is inconsistent with the data sent";
+      return out;
+    }
+    std::span<const uint8_t> batch = records.subspan(pos, *size);
+    pos += *size;
+    auto header = ParseBatchHeader(batch);
+    if (!header.ok()) {
+      out.error = ErrorCode::CORRUPT_MESSAGE;
+      out.message = std::string(header.status().message());
+      return out;
+    }
+    if (!target.NeedsRewrite(header->compression())) {
+      bytes.insert(bytes.end(), batch.begin(), batch.end());
+      continue;
+    }
+    auto rebuilt = RecompressBatch(batch, *header, target.codec, target.level);
+    if (!rebuilt.ok()) {
+      out.error = ErrorCode::INVALID_RECORD;
+      out.message = absl::StrCat("cannot recompress the batch to compression.type ",
+                                 std::string(CompressionName(target.codec)), ": ", rebuilt.status().message());
+      return out;
+    }
+    // Kafka checks the size again after recompression (it may grow).
+    if (int64_t(rebuilt->size()) > max_message_bytes) {
+      out.error = ErrorCode::MESSAGE_TOO_LARGE;
+      out.message = absl::StrCat("record batch is ", rebuilt->size(),
+                                 " bytes once recompressed to the topic's compression.type ",
+                                 std::string(CompressionName(target.codec)), ", over max.message.bytes ",
+                                 max_message_bytes);
+      return out;
+    }
+    bytes.insert(bytes.end(), rebuilt->begin(), rebuilt->end());
+  }
+  out.bytes = std::move(bytes);
+  return out;
 }
 
 }  // namespace keel::server

@@ -10,16 +10,20 @@
 // largest record timestamp (CRC recomputed) unless the topic uses
 // LogAppendTime (the log sets it on append), and a batch whose offset deltas
 // are not 0..n-1 is rebuilt with renumbered records (the whole partition's
-// data then comes back in `rebuilt`). Returns the Kafka error code to answer
-// with and a message for the client; NONE when the (possibly fixed) bytes may
-// be appended.
+// data then comes back in `rebuilt`). CreateTime record timestamps are
+// checked against the topic's message.timestamp.before/after.max.ms. Returns
+// the Kafka error code to answer with and a message for the client; NONE
+// when the (possibly fixed) bytes may be appended, as they are or
+// recompressed to the topic's compression.type by RecompressProduceRecords.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "keel/common/recompress.h"
 #include "keel/protocol/error_code.h"
 
 namespace keel::server {
@@ -42,16 +46,41 @@ struct ProduceValidation {
   std::vector<uint8_t> rebuilt;
 };
 
+// Bounds on CreateTime record timestamps (message.timestamp.before.max.ms /
+// after.max.ms): a record more than `before_max_ms` older or `after_max_ms`
+// newer than `now_ms` is refused with INVALID_TIMESTAMP, as Kafka does.
+// INT64_MAX disables a bound (the default: no extra pass over the records).
+struct TimestampBounds {
+  int64_t now_ms = 0;
+  int64_t before_max_ms = INT64_MAX;
+  int64_t after_max_ms = INT64_MAX;
+  bool active() const { return before_max_ms != INT64_MAX || after_max_ms != INT64_MAX; }
+};
+
 // The rules of the topic a partition belongs to.
 struct ProduceTopicRules {
   int64_t max_message_bytes = int64_t{1} << 20;
   bool require_keys = false;     // cleanup.policy includes compact
   bool log_append_time = false;  // message.timestamp.type=LogAppendTime
+  TimestampBounds timestamps;
 };
 
 // `records` is the partition's data from the request; it may be modified in
 // place (see above) also when an error is returned.
 ProduceValidation ValidateProduceRecords(std::span<uint8_t> records,
                                          const ProduceTopicRules& rules);
+
+// The records with every batch whose codec differs from `target`
+// recompressed (recompress.h), or nullopt when no batch needs it (the common
+// case: the bytes are stored as sent). REQUIRES: ValidateProduceRecords
+// returned NONE for `records`. On failure `error` says why (a batch over
+// `max_message_bytes` once recompressed: MESSAGE_TOO_LARGE).
+struct Recompressed {
+  protocol::ErrorCode error = protocol::ErrorCode::NONE;
+  std::string message;
+  std::optional<std::vector<uint8_t>> bytes;
+};
+Recompressed RecompressProduceRecords(std::span<const uint8_t> records,
+                                      const CompressionTarget& target, int64_t max_message_bytes);
 
 }  // namespace keel::server
