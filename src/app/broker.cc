@@ -83,6 +83,12 @@ void Broker::LogRecoverySummary(std::chrono::milliseconds took) {
 absl::Status Broker::Start() {
   auto log = ModuleLogger("broker");
   log->info("log dirs: {}", absl::StrJoin(config_.log_dirs, ", "));
+  // Before anything reads or writes a log dir: a second keel on the same
+  // dirs must not recover logs the first is writing.
+  for (const std::string& dir : config_.log_dirs) {
+    KEEL_ASSIGN_OR_RETURN(storage::DirLock lock, storage::DirLock::Acquire(dir));
+    dir_locks_.push_back(std::move(lock));
+  }
   KEEL_RETURN_IF_ERROR(StartHttp());
   fs_ = storage::NewPosixFileSystem();
   KEEL_ASSIGN_OR_RETURN(storage::LogConfig log_defaults,
@@ -238,6 +244,7 @@ void Broker::Stop() {
   }
   if (http_) http_->Stop();
   registry_.Clear();
+  dir_locks_.clear();  // last: nothing writes to the log dirs any more
 }
 
 }  // namespace keel::app

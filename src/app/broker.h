@@ -35,6 +35,7 @@
 #include "keel/server/producer_id_allocator.h"
 #include "keel/server/server.h"
 #include "keel/server/watermark_waiters.h"
+#include "keel/storage/dir_lock.h"
 #include "keel/storage/file_system.h"
 
 namespace keel::app {
@@ -63,6 +64,9 @@ class Broker {
   FlushMetrics flush_metrics_;
   std::unique_ptr<server::HttpServer> http_;
   std::atomic<bool> ready_{false};
+  // One exclusive lock per log dir, taken before anything in the dir is
+  // touched and released last on Stop (after the clean-shutdown markers).
+  std::vector<storage::DirLock> dir_locks_;
   std::unique_ptr<storage::FileSystem> fs_;
   std::unique_ptr<partition::PartitionManager> partitions_;
   std::unique_ptr<server::ProducerIdAllocator> producer_ids_;
