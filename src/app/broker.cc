@@ -91,8 +91,18 @@ absl::Status Broker::Start() {
   }
   KEEL_RETURN_IF_ERROR(StartHttp());
   fs_ = storage::NewPosixFileSystem();
-  KEEL_ASSIGN_OR_RETURN(storage::LogConfig log_defaults,
-                        storage::LogConfig().WithOverrides(config_.topic_defaults));
+  // Dynamic broker configs (AlterConfigs on the BROKER resource) persisted
+  // by an earlier run sit on top of the static config.
+  KEEL_ASSIGN_OR_RETURN(dynamic_config_,
+                        server::DynamicBrokerConfig::Open(*fs_, config_.log_dirs.front(), config_));
+  for (const auto& e : dynamic_config_->current()->entries) {
+    if (e.source == config::ConfigSource::kDynamicBroker ||
+        e.source == config::ConfigSource::kDynamicDefault)
+      log->info("dynamic config {}={} ({})", e.name, e.value,
+                e.source == config::ConfigSource::kDynamicBroker ? "this broker"
+                                                                 : "cluster default");
+  }
+  storage::LogConfig log_defaults = dynamic_config_->log_defaults();
 
   auto started = std::chrono::steady_clock::now();
   partition::PartitionManagerOptions popts;
@@ -107,6 +117,8 @@ absl::Status Broker::Start() {
   popts.flush_observer = &flush_metrics_;
   popts.flush_threads = config_.log_flush_threads;
   KEEL_ASSIGN_OR_RETURN(partitions_, partition::PartitionManager::Open(popts));
+  dynamic_config_->SetLogDefaultsSink(
+      [this](const storage::LogConfig& defaults) { return partitions_->SetDefaultConfig(defaults); });
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   log->info("opened {} topics under {} log dir(s) in {} ms", partitions_->ListTopics().size(),
@@ -166,6 +178,7 @@ absl::Status Broker::Start() {
                 .count());
   context_->txns = txns_.get();
   context_->request_metrics = request_metrics_.get();
+  context_->dynamic_config = dynamic_config_.get();
   registry_.Add([this](metrics::ExpositionWriter& w) {
     CollectGroupMetrics(*partitions_, *groups_, [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(

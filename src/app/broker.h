@@ -32,6 +32,7 @@
 #include "keel/partition/partition_manager.h"
 #include "keel/server/broker_context.h"
 #include "keel/server/dispatcher.h"
+#include "keel/server/dynamic_broker_config.h"
 #include "keel/server/producer_id_allocator.h"
 #include "keel/server/server.h"
 #include "keel/server/watermark_waiters.h"
@@ -68,6 +69,7 @@ class Broker {
   // touched and released last on Stop (after the clean-shutdown markers).
   std::vector<storage::DirLock> dir_locks_;
   std::unique_ptr<storage::FileSystem> fs_;
+  std::unique_ptr<server::DynamicBrokerConfig> dynamic_config_;
   std::unique_ptr<partition::PartitionManager> partitions_;
   std::unique_ptr<server::ProducerIdAllocator> producer_ids_;
   server::WatermarkWaiters waiters_;
