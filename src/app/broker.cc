@@ -1,5 +1,6 @@
 #include "broker.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -186,12 +187,32 @@ absl::Status Broker::Start() {
           .count();
     }, w);
   });
+  // Group timers fire at their deadlines: the ticker sleeps until the
+  // earliest one (at most 100 ms, for the transaction work below) and is
+  // woken when a join or rebalance schedules an earlier one.
+  groups_->SetDeadlineWakeup([this] {
+    {
+      std::lock_guard lock(ticker_mu_);
+      ticker_wake_ = true;
+    }
+    ticker_cv_.notify_all();
+  });
   group_ticker_ = std::thread([this] {
-    std::unique_lock lock(ticker_mu_);
     const auto txn_interval =
         std::chrono::milliseconds(config_.transaction_abort_timed_out_transaction_cleanup_interval_ms);
     auto next_txn_tick = std::chrono::steady_clock::now() + txn_interval;
-    while (!ticker_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return ticker_stop_; })) {
+    std::unique_lock lock(ticker_mu_);
+    while (!ticker_stop_) {
+      lock.unlock();
+      int64_t wait_ms = groups_->NextDeadlineMs() - group_clock_.NowMs();
+      wait_ms = std::clamp<int64_t>(wait_ms, 1, 100);
+      lock.lock();
+      if (ticker_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                              [this] { return ticker_stop_ || ticker_wake_; })) {
+        if (ticker_stop_) break;
+        ticker_wake_ = false;
+        continue;  // an earlier deadline: recompute the wait
+      }
       lock.unlock();
       groups_->Tick();
       txns_->RetryDueMarkers();  // failed markers: backoff 100 ms doubling to 5 s

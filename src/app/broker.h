@@ -78,7 +78,8 @@ class Broker {
   std::unique_ptr<server::Dispatcher> dispatcher_;
   std::unique_ptr<server::Server> server_;
   // Consumer groups: records in __consumer_offsets, timers driven by a ticker
-  // thread that calls GroupCoordinator::Tick() (and TxnCoordinator::Tick()).
+  // thread that calls GroupCoordinator::Tick() at the next group deadline
+  // (and TxnCoordinator::Tick()).
   coordinator::SystemClock group_clock_;
   std::unique_ptr<coordinator::PartitionCoordinatorLog> offsets_log_;
   std::unique_ptr<coordinator::GroupCoordinator> groups_;
@@ -91,6 +92,7 @@ class Broker {
   std::mutex ticker_mu_;
   std::condition_variable ticker_cv_;
   bool ticker_stop_ = false;
+  bool ticker_wake_ = false;  // a group timer earlier than the ticker's wait
   bool stopped_ = false;
 };
 
