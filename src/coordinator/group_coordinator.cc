@@ -1352,7 +1352,14 @@ void GroupCoordinator::DeleteGroups(std::vector<std::string> group_ids,
 
 // ---------------------------------------------------------------- admin views
 
-GroupDescription GroupCoordinator::Describe(const std::string& group_id) const {
+GroupDescription GroupCoordinator::Describe(const std::string& group_id) {
+  Deferred d;
+  GroupDescription out = DescribeFiringDue(group_id, d);
+  RunDeferred(d);
+  return out;
+}
+
+GroupDescription GroupCoordinator::DescribeFiringDue(const std::string& group_id, Deferred& d) {
   std::lock_guard lock(mu_);
   GroupDescription out;
   out.group_id = group_id;
@@ -1361,6 +1368,8 @@ GroupDescription GroupCoordinator::Describe(const std::string& group_id) const {
     out.state = "Dead";
     return out;
   }
+  // As DeleteGroups: a session that expired at its deadline is gone.
+  ExpireDueLocked(*g, clock_->NowMs(), d);
   out.state = std::string(GroupStateName(g->state));
   out.protocol_type = g->protocol_type;
   const bool stable = g->state == GroupState::kStable;

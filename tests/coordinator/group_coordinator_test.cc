@@ -598,6 +598,9 @@ TEST_F(GroupCoordinatorTest, DeleteGroupsAtTheSessionDeadlineSeesTheMemberGoneWi
   EXPECT_EQ(out, std::vector<GroupError>{GroupError::kNonEmptyGroup});
   EXPECT_EQ(coordinator_->MembersOf("g"), std::vector<std::string>{a});
   clock_.Advance(1);  // exactly the deadline; no Tick() in between
+  GroupDescription described = coordinator_->Describe("g");
+  EXPECT_EQ(described.state, "Empty");
+  EXPECT_TRUE(described.members.empty());
   coordinator_->DeleteGroups({"g"}, [&out](std::vector<GroupError> e) { out = e; });
   EXPECT_EQ(out, std::vector<GroupError>{GroupError::kNone});
   EXPECT_FALSE(coordinator_->StateOf("g").has_value());

@@ -23,8 +23,8 @@
 // the owner calls Tick() at NextDeadlineMs() (and at least periodically) to
 // fire the due ones, and SetDeadlineWakeup() tells it when a new deadline
 // is earlier than the one it waits for, as Kafka's timer wheel would fire.
-// DeleteGroups fires a group's due timers itself before judging it, so its
-// answer never depends on when the owner's Tick() ran. Nothing here starts
+// DeleteGroups and Describe fire a group's due timers themselves first, so
+// their answers never depend on when the owner's Tick() ran. Nothing here starts
 // threads or timers.
 //
 // Thread-safety: every public method is thread-safe (one mutex).
@@ -271,7 +271,8 @@ class GroupCoordinator {
                     absl::AnyInvocable<void(std::vector<GroupError>)> done);
 
   // ---- admin views ----
-  GroupDescription Describe(const std::string& group_id) const;
+  // Fires the group's due timers first, as DeleteGroups does.
+  GroupDescription Describe(const std::string& group_id);
   // All groups, or only those whose state matches one of `states`
   // (case-insensitive) when it is non-empty.
   std::vector<GroupListing> List(const std::vector<std::string>& states) const;
@@ -336,6 +337,7 @@ class GroupCoordinator {
   void ExpireDueLocked(Group& g, int64_t now, Deferred& d);
   // The earliest deadline Tick() would act on in g (INT64_MAX for none).
   int64_t GroupDeadlineLocked(const Group& g) const;
+  GroupDescription DescribeFiringDue(const std::string& group_id, Deferred& d);
   // Notes a new deadline; wakes the owner if it is earlier than armed.
   void ScheduleLocked(int64_t deadline_ms, Deferred& d);
 
