@@ -1,5 +1,6 @@
 #include "broker.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -85,10 +86,26 @@ void Broker::LogRecoverySummary(std::chrono::milliseconds took) {
 absl::Status Broker::Start() {
   auto log = ModuleLogger("broker");
   log->info("log dirs: {}", absl::StrJoin(config_.log_dirs, ", "));
+  // Before anything reads or writes a log dir: a second keel on the same
+  // dirs must not recover logs the first is writing.
+  for (const std::string& dir : config_.log_dirs) {
+    KEEL_ASSIGN_OR_RETURN(storage::DirLock lock, storage::DirLock::Acquire(dir));
+    dir_locks_.push_back(std::move(lock));
+  }
   KEEL_RETURN_IF_ERROR(StartHttp());
   fs_ = storage::NewPosixFileSystem();
-  KEEL_ASSIGN_OR_RETURN(storage::LogConfig log_defaults,
-                        storage::LogConfig().WithOverrides(config_.topic_defaults));
+  // Dynamic broker configs (AlterConfigs on the BROKER resource) persisted
+  // by an earlier run sit on top of the static config.
+  KEEL_ASSIGN_OR_RETURN(dynamic_config_,
+                        server::DynamicBrokerConfig::Open(*fs_, config_.log_dirs.front(), config_));
+  for (const auto& e : dynamic_config_->current()->entries) {
+    if (e.source == config::ConfigSource::kDynamicBroker ||
+        e.source == config::ConfigSource::kDynamicDefault)
+      log->info("dynamic config {}={} ({})", e.name, e.value,
+                e.source == config::ConfigSource::kDynamicBroker ? "this broker"
+                                                                 : "cluster default");
+  }
+  storage::LogConfig log_defaults = dynamic_config_->log_defaults();
 
   auto started = std::chrono::steady_clock::now();
   partition::PartitionManagerOptions popts;
@@ -103,6 +120,8 @@ absl::Status Broker::Start() {
   popts.flush_observer = &flush_metrics_;
   popts.flush_threads = config_.log_flush_threads;
   KEEL_ASSIGN_OR_RETURN(partitions_, partition::PartitionManager::Open(popts));
+  dynamic_config_->SetLogDefaultsSink(
+      [this](const storage::LogConfig& defaults) { return partitions_->SetDefaultConfig(defaults); });
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   log->info("opened {} topics under {} log dir(s) in {} ms", partitions_->ListTopics().size(),
@@ -162,6 +181,7 @@ absl::Status Broker::Start() {
                 .count());
   context_->txns = txns_.get();
   context_->request_metrics = request_metrics_.get();
+  context_->dynamic_config = dynamic_config_.get();
   registry_.Add([this](metrics::ExpositionWriter& w) {
     CollectGroupMetrics(*partitions_, *groups_, [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -169,12 +189,32 @@ absl::Status Broker::Start() {
           .count();
     }, w);
   });
+  // Group timers fire at their deadlines: the ticker sleeps until the
+  // earliest one (at most 100 ms, for the transaction work below) and is
+  // woken when a join or rebalance schedules an earlier one.
+  groups_->SetDeadlineWakeup([this] {
+    {
+      std::lock_guard lock(ticker_mu_);
+      ticker_wake_ = true;
+    }
+    ticker_cv_.notify_all();
+  });
   group_ticker_ = std::thread([this] {
-    std::unique_lock lock(ticker_mu_);
     const auto txn_interval =
         std::chrono::milliseconds(config_.transaction_abort_timed_out_transaction_cleanup_interval_ms);
     auto next_txn_tick = std::chrono::steady_clock::now() + txn_interval;
-    while (!ticker_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return ticker_stop_; })) {
+    std::unique_lock lock(ticker_mu_);
+    while (!ticker_stop_) {
+      lock.unlock();
+      int64_t wait_ms = groups_->NextDeadlineMs() - group_clock_.NowMs();
+      wait_ms = std::clamp<int64_t>(wait_ms, 1, 100);
+      lock.lock();
+      if (ticker_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                              [this] { return ticker_stop_ || ticker_wake_; })) {
+        if (ticker_stop_) break;
+        ticker_wake_ = false;
+        continue;  // an earlier deadline: recompute the wait
+      }
       lock.unlock();
       groups_->Tick();
       txns_->RetryDueMarkers();  // failed markers: backoff 100 ms doubling to 5 s
@@ -240,6 +280,7 @@ void Broker::Stop() {
   }
   if (http_) http_->Stop();
   registry_.Clear();
+  dir_locks_.clear();  // last: nothing writes to the log dirs any more
 }
 
 }  // namespace keel::app

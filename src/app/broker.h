@@ -32,9 +32,11 @@
 #include "keel/partition/partition_manager.h"
 #include "keel/server/broker_context.h"
 #include "keel/server/dispatcher.h"
+#include "keel/server/dynamic_broker_config.h"
 #include "keel/server/producer_id_allocator.h"
 #include "keel/server/server.h"
 #include "keel/server/watermark_waiters.h"
+#include "keel/storage/dir_lock.h"
 #include "keel/storage/file_system.h"
 
 namespace keel::app {
@@ -64,7 +66,11 @@ class Broker {
   FlushMetrics flush_metrics_;
   std::unique_ptr<server::HttpServer> http_;
   std::atomic<bool> ready_{false};
+  // One exclusive lock per log dir, taken before anything in the dir is
+  // touched and released last on Stop (after the clean-shutdown markers).
+  std::vector<storage::DirLock> dir_locks_;
   std::unique_ptr<storage::FileSystem> fs_;
+  std::unique_ptr<server::DynamicBrokerConfig> dynamic_config_;
   std::unique_ptr<partition::PartitionManager> partitions_;
   std::unique_ptr<server::ProducerIdAllocator> producer_ids_;
   server::WatermarkWaiters waiters_;
@@ -73,7 +79,8 @@ class Broker {
   std::unique_ptr<server::Dispatcher> dispatcher_;
   std::unique_ptr<server::Server> server_;
   // Consumer groups: records in __consumer_offsets, timers driven by a ticker
-  // thread that calls GroupCoordinator::Tick() (and TxnCoordinator::Tick()).
+  // thread that calls GroupCoordinator::Tick() at the next group deadline
+  // (and TxnCoordinator::Tick()).
   coordinator::SystemClock group_clock_;
   std::unique_ptr<coordinator::PartitionCoordinatorLog> offsets_log_;
   std::unique_ptr<coordinator::GroupCoordinator> groups_;
@@ -86,6 +93,7 @@ class Broker {
   std::mutex ticker_mu_;
   std::condition_variable ticker_cv_;
   bool ticker_stop_ = false;
+  bool ticker_wake_ = false;  // a group timer earlier than the ticker's wait
   bool stopped_ = false;
 };
 

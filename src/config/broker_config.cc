@@ -25,6 +25,7 @@ struct KeyDef {
   std::string doc;
   Apply apply;
   bool sensitive = false;
+  bool dynamic = false;  // may change at run time (KIP-226)
 };
 
 absl::Status BadValue(absl::string_view key, absl::string_view value, absl::string_view want) {
@@ -92,6 +93,11 @@ const std::vector<KeyDef>& KeyTable() {
     auto add = [&t](std::string name, std::string def, std::string doc, Apply apply) {
       t.push_back({std::move(name), std::move(def), std::move(doc), std::move(apply)});
     };
+    // A key AlterConfigs may change at run time; every topic-level default
+    // is one (topics without their own override follow it at once).
+    auto add_dynamic = [&t](std::string name, std::string def, std::string doc, Apply apply) {
+      t.push_back({std::move(name), std::move(def), std::move(doc), std::move(apply), false, true});
+    };
     add("node.id", "0", "This broker's id, returned in Metadata.",
         IntField(&BrokerConfig::node_id, 0));
     add("broker.id", "", "Alias of node.id.", IntField(&BrokerConfig::node_id, 0));
@@ -150,21 +156,21 @@ const std::vector<KeyDef>& KeyTable() {
           else return absl::InvalidArgumentError("expected strict or accept");
           return absl::OkStatus();
         });
-    add("min.insync.replicas", "1",
+    add_dynamic("min.insync.replicas", "1",
         "Default min.insync.replicas of topics (stored and reported; the in-sync replica set "
         "is always this node, and acks=all waits for its fsync).",
         TopicInt("min.insync.replicas", 1));
-    add("compression.type", "producer",
+    add_dynamic("compression.type", "producer",
         "Default compression.type of topics: producer keeps each batch's codec; uncompressed, "
         "gzip, snappy, lz4 or zstd recompresses every produced batch to that codec.",
         TopicEnum("compression.type",
                   {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}));
-    add("compression.gzip.level", "-1",
+    add_dynamic("compression.gzip.level", "-1",
         "Default compression.gzip.level of topics (1-9, -1 = zlib's default).",
         TopicPassthrough("compression.gzip.level"));
-    add("compression.lz4.level", "9", "Default compression.lz4.level of topics (1-17).",
+    add_dynamic("compression.lz4.level", "9", "Default compression.lz4.level of topics (1-17).",
         TopicPassthrough("compression.lz4.level"));
-    add("compression.zstd.level", "3", "Default compression.zstd.level of topics (-131072-22).",
+    add_dynamic("compression.zstd.level", "3", "Default compression.zstd.level of topics (-131072-22).",
         TopicPassthrough("compression.zstd.level"));
     add("num.network.threads", "0", "Threads running network I/O (0 = number of cores).",
         IntField(&BrokerConfig::num_network_threads, 0, 256));
@@ -266,31 +272,31 @@ const std::vector<KeyDef>& KeyTable() {
         "stop accepting, before their connections are closed.",
         IntField(&BrokerConfig::shutdown_drain_ms, 0));
     // Topic-level defaults (Kafka broker key -> topic key).
-    add("log.segment.bytes", "1073741824", "Default segment.bytes of topics.",
+    add_dynamic("log.segment.bytes", "1073741824", "Default segment.bytes of topics.",
         TopicInt("segment.bytes", 14));
-    add("log.roll.ms", "604800000", "Default segment.ms of topics.", TopicInt("segment.ms", 1));
-    add("log.roll.hours", "", "Default segment.ms of topics, in hours.",
+    add_dynamic("log.roll.ms", "604800000", "Default segment.ms of topics.", TopicInt("segment.ms", 1));
+    add_dynamic("log.roll.hours", "", "Default segment.ms of topics, in hours.",
         TopicInt("segment.ms", 1, 3600000));
-    add("log.retention.ms", "604800000", "Default retention.ms of topics (-1 = forever).",
+    add_dynamic("log.retention.ms", "604800000", "Default retention.ms of topics (-1 = forever).",
         TopicInt("retention.ms", -1));
-    add("log.retention.minutes", "", "Default retention in minutes.",
+    add_dynamic("log.retention.minutes", "", "Default retention in minutes.",
         TopicInt("retention.ms", -1, 60000));
-    add("log.retention.hours", "", "Default retention in hours.",
+    add_dynamic("log.retention.hours", "", "Default retention in hours.",
         TopicInt("retention.ms", -1, 3600000));
-    add("log.retention.bytes", "-1", "Default retention.bytes per partition (-1 = unlimited).",
+    add_dynamic("log.retention.bytes", "-1", "Default retention.bytes per partition (-1 = unlimited).",
         TopicInt("retention.bytes", -1));
-    add("log.index.interval.bytes", "4096", "Default index.interval.bytes of topics.",
+    add_dynamic("log.index.interval.bytes", "4096", "Default index.interval.bytes of topics.",
         TopicInt("index.interval.bytes", 0));
-    add("log.flush.interval.ms", "",
+    add_dynamic("log.flush.interval.ms", "",
         "Default flush.ms of topics. Unset: every produce with acks=all waits for fsync.",
         TopicInt("flush.ms", 0));
-    add("message.max.bytes", "1048588", "Default max.message.bytes (largest batch) of topics.",
+    add_dynamic("message.max.bytes", "1048588", "Default max.message.bytes (largest batch) of topics.",
         TopicInt("max.message.bytes", 0));
-    add("log.message.timestamp.type", "CreateTime", "Default message.timestamp.type of topics.",
+    add_dynamic("log.message.timestamp.type", "CreateTime", "Default message.timestamp.type of topics.",
         TopicEnum("message.timestamp.type", {"CreateTime", "LogAppendTime"}));
-    add("log.cleanup.policy", "delete", "Default cleanup.policy of topics.",
+    add_dynamic("log.cleanup.policy", "delete", "Default cleanup.policy of topics.",
         TopicEnum("cleanup.policy", {"delete", "compact", "compact,delete", "delete,compact"}));
-    add("log.cleaner.delete.retention.ms", "86400000", "Default delete.retention.ms of topics.",
+    add_dynamic("log.cleaner.delete.retention.ms", "86400000", "Default delete.retention.ms of topics.",
         TopicInt("delete.retention.ms", 0));
     add("log.cleaner.enable", "true",
         "Run the log cleaner, which compacts topics with cleanup.policy=compact "
@@ -301,14 +307,26 @@ const std::vector<KeyDef>& KeyTable() {
     add("log.cleaner.dedupe.buffer.size", "134217728",
         "Memory bound of the key map of one compaction round (bytes).",
         IntField(&BrokerConfig::log_cleaner_dedupe_buffer_size, 1 << 20));
-    add("log.cleaner.min.cleanable.ratio", "0.5",
+    add_dynamic("log.cleaner.min.cleanable.ratio", "0.5",
         "Default min.cleanable.dirty.ratio of topics: the dirty share of a log that triggers "
         "compaction.",
         TopicPassthrough("min.cleanable.dirty.ratio"));
-    add("log.cleaner.min.compaction.lag.ms", "0",
+    add_dynamic("log.cleaner.min.compaction.lag.ms", "0",
         "Default min.compaction.lag.ms of topics.", TopicInt("min.compaction.lag.ms", 0));
-    add("log.cleaner.max.compaction.lag.ms", "9223372036854775807",
+    add_dynamic("log.cleaner.max.compaction.lag.ms", "9223372036854775807",
         "Default max.compaction.lag.ms of topics.", TopicInt("max.compaction.lag.ms", 1));
+    // Kafka's per-broker Kerberos relogin interval: 0081 and tools alter it on
+    // the BROKER resource. Keel has no SASL/GSSAPI yet, so it is accepted,
+    // stored and reported, and has no effect.
+    add_dynamic("sasl.kerberos.min.time.before.relogin", "60000",
+                "Kafka's Kerberos relogin interval (ms). Accepted, stored and reported for "
+                "compatibility; no effect (Keel has no SASL/GSSAPI).",
+                [](BrokerConfig&, const std::string& v) -> absl::Status {
+                  int64_t n;
+                  if (!absl::SimpleAtoi(v, &n) || n < 0)
+                    return absl::InvalidArgumentError("expected an integer >= 0");
+                  return absl::OkStatus();
+                });
     std::sort(t.begin(), t.end(), [](const KeyDef& a, const KeyDef& b) { return a.name < b.name; });
     return t;
   }();
@@ -368,14 +386,27 @@ std::vector<std::string> KnownBrokerKeys() {
 
 absl::StatusOr<BrokerConfig> BuildBrokerConfig(const Properties& file_props,
                                                const Properties& overrides) {
-  std::map<std::string, std::pair<std::string, ConfigSource>> merged;
-  for (const auto& [k, v] : file_props) merged[k] = {v, ConfigSource::kConfigFile};
-  for (const auto& [k, v] : overrides) merged[k] = {v, ConfigSource::kOverride};
+  return BuildBrokerConfig(file_props, overrides, {}, {});
+}
 
+absl::StatusOr<BrokerConfig> BuildBrokerConfig(const Properties& file_props,
+                                               const Properties& overrides,
+                                               const Properties& dynamic_default,
+                                               const Properties& dynamic_broker) {
+  // Levels, highest precedence first.
+  const std::pair<const Properties*, ConfigSource> levels[] = {
+      {&dynamic_broker, ConfigSource::kDynamicBroker},
+      {&dynamic_default, ConfigSource::kDynamicDefault},
+      {&overrides, ConfigSource::kOverride},
+      {&file_props, ConfigSource::kConfigFile},
+  };
   const auto& table = KeyTable();
-  for (const auto& [k, v] : merged) {
-    bool known = std::any_of(table.begin(), table.end(), [&](const KeyDef& d) { return d.name == k; });
-    if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown config key '", k, "'"));
+  for (const auto& [props, source] : levels) {
+    for (const auto& [k, v] : *props) {
+      bool known =
+          std::any_of(table.begin(), table.end(), [&](const KeyDef& d) { return d.name == k; });
+      if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown config key '", k, "'"));
+    }
   }
 
   BrokerConfig c;
@@ -388,15 +419,23 @@ absl::StatusOr<BrokerConfig> BuildBrokerConfig(const Properties& file_props,
     }
   }
   for (const auto& d : table) {
-    auto it = merged.find(d.name);
-    ConfigEntry e{d.name, d.default_value, ConfigSource::kDefault, d.sensitive, d.doc};
-    if (it != merged.end()) {
-      if (auto st = d.apply(c, it->second.first); !st.ok()) {
-        return BadValue(d.name, it->second.first, st.message());
-      }
-      e.value = it->second.first;
-      e.source = it->second.second;
+    ConfigEntry e{d.name, d.default_value, ConfigSource::kDefault, d.sensitive, d.doc, d.dynamic, {}};
+    bool static_seen = false;  // the file only counts when --set does not set the key
+    for (const auto& [props, source] : levels) {
+      auto it = props->find(d.name);
+      if (it == props->end()) continue;
+      bool is_static = source == ConfigSource::kOverride || source == ConfigSource::kConfigFile;
+      if (is_static && static_seen) continue;
+      static_seen = static_seen || is_static;
+      e.levels.push_back({source, it->second});
     }
+    if (!e.levels.empty()) {
+      const ConfigLevel& top = e.levels.front();
+      if (auto st = d.apply(c, top.value); !st.ok()) return BadValue(d.name, top.value, st.message());
+      e.value = top.value;
+      e.source = top.source;
+    }
+    if (!d.default_value.empty()) e.levels.push_back({ConfigSource::kDefault, d.default_value});
     c.entries.push_back(std::move(e));
   }
   if (c.advertised_listeners.empty()) c.advertised_listeners = c.listeners;
@@ -412,5 +451,19 @@ absl::StatusOr<BrokerConfig> BuildBrokerConfig(const Properties& file_props,
   }
   return c;
 }
+
+std::optional<std::string> DynamicKeyProblem(std::string_view key) {
+  const auto& table = KeyTable();
+  auto it = std::find_if(table.begin(), table.end(), [&](const KeyDef& d) { return d.name == key; });
+  if (it == table.end()) return absl::StrCat("Unknown broker config '", ToAbsl(key), "'");
+  if (!it->dynamic) {
+    return absl::StrCat("Broker config '", ToAbsl(key),
+                        "' is read-only at run time: set it in the config file or with --set, "
+                        "and restart");
+  }
+  return std::nullopt;
+}
+
+bool IsListBrokerKey(std::string_view key) { return key == "log.cleanup.policy"; }
 
 }  // namespace keel::config

@@ -1,6 +1,7 @@
 #include "keel/coordinator/group_coordinator.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "fmt/format.h"
@@ -520,6 +521,7 @@ void GroupCoordinator::JoinUnknownMember(Group& g, JoinRequest& req,
     // v4+ (KIP-394): hand out the id and let the member rejoin with it; it
     // is pending (counted as not yet joined) for one session timeout.
     g.pending_members[new_id] = clock_->NowMs() + req.session_timeout_ms;
+    ScheduleLocked(g.pending_members[new_id], d);
     JoinResult r;
     r.error = GroupError::kMemberIdRequired;
     r.member_id = new_id;
@@ -743,6 +745,7 @@ void GroupCoordinator::PrepareRebalance(Group& g, Deferred& d) {
     g.initial_delay = false;
     g.rebalance_deadline_ms = now + max_rebalance;
   }
+  ScheduleLocked(g.rebalance_deadline_ms, d);
   SetState(g, GroupState::kPreparingRebalance);
   ModuleLogger("group")->info("group {} preparing rebalance (generation {}, {} members)", g.id,
                               g.generation, g.members.size());
@@ -793,6 +796,7 @@ void GroupCoordinator::CompleteJoin(Group& g, Deferred& d) {
     g.pending_sync.insert(id);
   }
   g.sync_deadline_ms = now + g.MaxRebalanceTimeout();
+  ScheduleLocked(GroupDeadlineLocked(g), d);
 }
 
 void GroupCoordinator::RemoveMember(Group& g, const std::string& member_id,
@@ -922,6 +926,8 @@ void GroupCoordinator::Sync(SyncRequest req, absl::AnyInvocable<void(SyncResult)
                   r.assignment = member.assignment;
                   d.Sync(member.sync_cb, std::move(r));
                 }
+                // Their session deadlines count again now that they are answered.
+                ScheduleLocked(GroupDeadlineLocked(*g), d);
               },
               d);
           break;
@@ -1288,9 +1294,13 @@ void GroupCoordinator::DeleteGroups(std::vector<std::string> group_ids,
   {
     std::lock_guard lock(mu_);
     std::map<int32_t, std::pair<std::vector<CoordinatorRecord>, std::vector<size_t>>> by_partition;
+    const int64_t now = clock_->NowMs();
     for (size_t i = 0; i < group_ids.size(); ++i) {
       const std::string& id = group_ids[i];
       Group* g = id.empty() ? nullptr : FindGroup(id);
+      // Timers due by now fire first, whenever the ticker next runs: a
+      // session that expired at its deadline no longer holds the group.
+      if (g) ExpireDueLocked(*g, now, d);
       if (id.empty()) {
         shared->errors[i] = GroupError::kInvalidGroupId;
       } else if (!g || g->state == GroupState::kDead) {
@@ -1336,7 +1346,14 @@ void GroupCoordinator::DeleteGroups(std::vector<std::string> group_ids,
 
 // ---------------------------------------------------------------- admin views
 
-GroupDescription GroupCoordinator::Describe(const std::string& group_id) const {
+GroupDescription GroupCoordinator::Describe(const std::string& group_id) {
+  Deferred d;
+  GroupDescription out = DescribeFiringDue(group_id, d);
+  RunDeferred(d);
+  return out;
+}
+
+GroupDescription GroupCoordinator::DescribeFiringDue(const std::string& group_id, Deferred& d) {
   std::lock_guard lock(mu_);
   GroupDescription out;
   out.group_id = group_id;
@@ -1345,6 +1362,8 @@ GroupDescription GroupCoordinator::Describe(const std::string& group_id) const {
     out.state = "Dead";
     return out;
   }
+  // As DeleteGroups: a session that expired at its deadline is gone.
+  ExpireDueLocked(*g, clock_->NowMs(), d);
   out.state = std::string(GroupStateName(g->state));
   out.protocol_type = g->protocol_type;
   const bool stable = g->state == GroupState::kStable;
@@ -1384,56 +1403,90 @@ void GroupCoordinator::Tick() {
   {
     std::lock_guard lock(mu_);
     const int64_t now = clock_->NowMs();
-    for (auto& [gid, gp] : groups_) {
-      Group& g = *gp;
-      if (g.state == GroupState::kDead) continue;
-      // Members told MEMBER_ID_REQUIRED that never came back.
-      bool pending_expired = false;
-      for (auto it = g.pending_members.begin(); it != g.pending_members.end();) {
-        if (it->second <= now) {
-          it = g.pending_members.erase(it);
-          pending_expired = true;
-        } else {
-          ++it;
-        }
-      }
-      if (pending_expired) MaybeCompleteJoin(g, d);
-      // Session expiry (members waiting for an answer are alive).
-      std::vector<std::string> expired;
-      for (const auto& [id, m] : g.members)
-        if (!m.join_cb && !m.sync_cb && m.heartbeat_deadline_ms <= now) expired.push_back(id);
-      for (const auto& id : expired) {
-        ModuleLogger("group")->info("member {} of group {} expired (no heartbeat)", id, g.id);
-        RemoveMemberAndUpdate(g, id, GroupError::kUnknownMemberId, d);
-      }
-      // End of the join phase.
-      if (g.state == GroupState::kPreparingRebalance && now >= g.rebalance_deadline_ms) {
-        if (g.initial_delay && g.new_member_added && g.initial_delay_remaining_ms > 0) {
-          int64_t delay = std::min(config_.initial_rebalance_delay_ms, g.initial_delay_remaining_ms);
-          g.initial_delay_remaining_ms -= delay;
-          g.rebalance_deadline_ms = now + delay;
-          g.new_member_added = false;
-        } else {
-          CompleteJoin(g, d);
-        }
-      }
-      // Members that got a join answer but never synced.
-      if ((g.state == GroupState::kCompletingRebalance || g.state == GroupState::kStable) &&
-          !g.pending_sync.empty() && now >= g.sync_deadline_ms) {
-        std::vector<std::string> laggards(g.pending_sync.begin(), g.pending_sync.end());
-        for (const auto& id : laggards) {
-          ModuleLogger("group")->info("member {} of group {} did not sync in time", id, g.id);
-          RemoveMember(g, id, GroupError::kUnknownMemberId, d);
-        }
-        PrepareRebalance(g, d);
-      }
-    }
+    for (auto& [gid, gp] : groups_) ExpireDueLocked(*gp, now, d);
     if (now >= next_retention_check_ms_) {
       next_retention_check_ms_ = now + config_.offsets_retention_check_interval_ms;
       ExpireOffsets(now, d);
     }
   }
   RunDeferred(d);
+}
+
+void GroupCoordinator::ExpireDueLocked(Group& g, int64_t now, Deferred& d) {
+  if (g.state == GroupState::kDead) return;
+  // Members told MEMBER_ID_REQUIRED that never came back.
+  bool pending_expired = false;
+  for (auto it = g.pending_members.begin(); it != g.pending_members.end();) {
+    if (it->second <= now) {
+      it = g.pending_members.erase(it);
+      pending_expired = true;
+    } else {
+      ++it;
+    }
+  }
+  if (pending_expired) MaybeCompleteJoin(g, d);
+  // Session expiry (members waiting for an answer are alive).
+  std::vector<std::string> expired;
+  for (const auto& [id, m] : g.members)
+    if (!m.join_cb && !m.sync_cb && m.heartbeat_deadline_ms <= now) expired.push_back(id);
+  for (const auto& id : expired) {
+    ModuleLogger("group")->info("member {} of group {} expired (no heartbeat)", id, g.id);
+    RemoveMemberAndUpdate(g, id, GroupError::kUnknownMemberId, d);
+  }
+  // End of the join phase.
+  if (g.state == GroupState::kPreparingRebalance && now >= g.rebalance_deadline_ms) {
+    if (g.initial_delay && g.new_member_added && g.initial_delay_remaining_ms > 0) {
+      int64_t delay = std::min(config_.initial_rebalance_delay_ms, g.initial_delay_remaining_ms);
+      g.initial_delay_remaining_ms -= delay;
+      g.rebalance_deadline_ms = now + delay;
+      g.new_member_added = false;
+      ScheduleLocked(g.rebalance_deadline_ms, d);
+    } else {
+      CompleteJoin(g, d);
+    }
+  }
+  // Members that got a join answer but never synced.
+  if ((g.state == GroupState::kCompletingRebalance || g.state == GroupState::kStable) &&
+      !g.pending_sync.empty() && now >= g.sync_deadline_ms) {
+    std::vector<std::string> laggards(g.pending_sync.begin(), g.pending_sync.end());
+    for (const auto& id : laggards) {
+      ModuleLogger("group")->info("member {} of group {} did not sync in time", id, g.id);
+      RemoveMember(g, id, GroupError::kUnknownMemberId, d);
+    }
+    PrepareRebalance(g, d);
+  }
+}
+
+int64_t GroupCoordinator::GroupDeadlineLocked(const Group& g) const {
+  int64_t next = std::numeric_limits<int64_t>::max();
+  if (g.state == GroupState::kDead) return next;
+  for (const auto& [id, deadline] : g.pending_members) next = std::min(next, deadline);
+  for (const auto& [id, m] : g.members)
+    if (!m.join_cb && !m.sync_cb) next = std::min(next, m.heartbeat_deadline_ms);
+  if (g.state == GroupState::kPreparingRebalance) next = std::min(next, g.rebalance_deadline_ms);
+  if ((g.state == GroupState::kCompletingRebalance || g.state == GroupState::kStable) &&
+      !g.pending_sync.empty())
+    next = std::min(next, g.sync_deadline_ms);
+  return next;
+}
+
+int64_t GroupCoordinator::NextDeadlineMs() {
+  std::lock_guard lock(mu_);
+  int64_t next = next_retention_check_ms_;
+  for (const auto& [gid, gp] : groups_) next = std::min(next, GroupDeadlineLocked(*gp));
+  armed_deadline_ms_ = next;
+  return next;
+}
+
+void GroupCoordinator::SetDeadlineWakeup(std::function<void()> wakeup) {
+  std::lock_guard lock(mu_);
+  wakeup_ = std::move(wakeup);
+}
+
+void GroupCoordinator::ScheduleLocked(int64_t deadline_ms, Deferred& d) {
+  if (deadline_ms >= armed_deadline_ms_) return;
+  armed_deadline_ms_ = deadline_ms;
+  if (wakeup_) d.calls.push_back([wakeup = wakeup_] { wakeup(); });
 }
 
 void GroupCoordinator::ExpireOffsets(int64_t now, Deferred& d) {

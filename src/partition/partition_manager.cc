@@ -228,8 +228,8 @@ absl::StatusOr<TopicInfo> PartitionManager::CreateTopic(std::string name, int32_
   if (partitions < 1) {
     return absl::InvalidArgumentError(fmt::format("partition count {} must be at least 1", partitions));
   }
-  KEEL_ASSIGN_OR_RETURN(LogConfig config, options_.default_config.WithOverrides(configs));
   std::lock_guard<std::mutex> admin(admin_mu_);
+  KEEL_ASSIGN_OR_RETURN(LogConfig config, options_.default_config.WithOverrides(configs));
   std::vector<TopicInfo> infos;
   {
     std::shared_lock<std::shared_mutex> lock(mu_);
@@ -346,8 +346,8 @@ absl::Status PartitionManager::CreatePartitions(std::string_view name, int32_t n
 
 absl::Status PartitionManager::AlterTopicConfig(std::string_view name,
                                                 std::map<std::string, std::string> configs) {
-  KEEL_ASSIGN_OR_RETURN(LogConfig config, options_.default_config.WithOverrides(configs));
   std::lock_guard<std::mutex> admin(admin_mu_);
+  KEEL_ASSIGN_OR_RETURN(LogConfig config, options_.default_config.WithOverrides(configs));
   std::vector<TopicInfo> infos;
   {
     std::shared_lock<std::shared_mutex> lock(mu_);
@@ -386,13 +386,39 @@ std::optional<TopicInfo> PartitionManager::FindTopicById(const Uuid& id) const {
 
 absl::StatusOr<LogConfig> PartitionManager::TopicConfig(std::string_view name) const {
   std::map<std::string, std::string> overrides;
+  LogConfig defaults;
   {
     std::shared_lock<std::shared_mutex> lock(mu_);
     auto it = topics_.find(name);
     if (it == topics_.end()) return absl::NotFoundError(fmt::format("topic '{}' does not exist", name));
     overrides = it->second.info.configs;
+    defaults = options_.default_config;
   }
-  return options_.default_config.WithOverrides(overrides);
+  return defaults.WithOverrides(overrides);
+}
+
+LogConfig PartitionManager::default_config() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  return options_.default_config;
+}
+
+absl::Status PartitionManager::SetDefaultConfig(LogConfig config) {
+  std::lock_guard<std::mutex> admin(admin_mu_);
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  options_.default_config = config;
+  size_t updated = 0;
+  for (auto& [name, state] : topics_) {
+    auto effective = config.WithOverrides(state.info.configs);
+    if (!effective.ok()) {
+      logger_->warn("topic {}: keeping its config, its overrides do not apply over the new "
+                    "defaults: {}", name, effective.status().ToString());
+      continue;
+    }
+    for (const auto& log : state.logs) log->UpdateConfig(*effective);
+    ++updated;
+  }
+  logger_->info("broker-wide topic defaults changed; {} topics follow them", updated);
+  return absl::OkStatus();
 }
 
 std::shared_ptr<Log> PartitionManager::GetLog(const TopicPartition& tp) const {

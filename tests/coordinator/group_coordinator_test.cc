@@ -43,11 +43,11 @@ class GroupCoordinatorTest : public ::testing::Test {
  protected:
   GroupCoordinatorTest() { Reset(0); }
 
-  void Reset(int64_t initial_delay_ms) {
+  void Reset(int64_t initial_delay_ms, int64_t retention_check_interval_ms = 1000) {
     GroupCoordinatorConfig config;
     config.initial_rebalance_delay_ms = initial_delay_ms;
     config.offsets_retention_ms = 60'000;
-    config.offsets_retention_check_interval_ms = 1000;
+    config.offsets_retention_check_interval_ms = retention_check_interval_ms;
     coordinator_ = std::make_unique<GroupCoordinator>(config, &log_, &clock_, [this](const std::string& c) {
       return c + "-" + std::to_string(++next_id_);
     });
@@ -588,6 +588,71 @@ TEST_F(GroupCoordinatorTest, DeleteGroupsRequiresEmptyGroupAndWritesTombstones) 
   EXPECT_FALSE(records.back().value.has_value());
   EXPECT_EQ(records.back(), GroupTombstone("empty"));
   EXPECT_EQ(records[records.size() - 2], OffsetTombstone("empty", {"t", PartitionId(0)}));
+}
+
+TEST_F(GroupCoordinatorTest, DeleteGroupsAtTheSessionDeadlineSeesTheMemberGoneWithoutATick) {
+  std::string a = StableSingle();  // its session deadline: now + kSession
+  std::vector<GroupError> out;
+  clock_.Advance(kSession - 1);
+  coordinator_->DeleteGroups({"g"}, [&out](std::vector<GroupError> e) { out = e; });
+  EXPECT_EQ(out, std::vector<GroupError>{GroupError::kNonEmptyGroup});
+  EXPECT_EQ(coordinator_->MembersOf("g"), std::vector<std::string>{a});
+  clock_.Advance(1);  // exactly the deadline; no Tick() in between
+  GroupDescription described = coordinator_->Describe("g");
+  EXPECT_EQ(described.state, "Empty");
+  EXPECT_TRUE(described.members.empty());
+  coordinator_->DeleteGroups({"g"}, [&out](std::vector<GroupError> e) { out = e; });
+  EXPECT_EQ(out, std::vector<GroupError>{GroupError::kNone});
+  EXPECT_FALSE(coordinator_->StateOf("g").has_value());
+  auto records = log_.records()[PartitionForGroup("g", log_.partition_count())];
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.back(), GroupTombstone("g"));
+}
+
+TEST_F(GroupCoordinatorTest, NextDeadlineIsTheEarliestTimerAndMovesWithHeartbeats) {
+  Reset(0, 3'600'000);
+  const int64_t t0 = clock_.NowMs();
+  coordinator_->Tick();  // schedules the next offsets-retention check an hour out
+  std::string a = StableSingle();
+  EXPECT_EQ(coordinator_->NextDeadlineMs(), t0 + kSession);
+  clock_.Advance(4000);
+  EXPECT_EQ(coordinator_->Heartbeat("g", 1, a, std::nullopt), GroupError::kNone);
+  EXPECT_EQ(coordinator_->NextDeadlineMs(), t0 + 4000 + kSession);
+  // Firing at that deadline expires the member, not a millisecond earlier.
+  clock_.Advance(kSession - 1);
+  coordinator_->Tick();
+  EXPECT_EQ(coordinator_->MembersOf("g"), std::vector<std::string>{a});
+  clock_.Advance(1);
+  coordinator_->Tick();
+  EXPECT_TRUE(coordinator_->MembersOf("g").empty());
+  EXPECT_EQ(coordinator_->StateOf("g"), GroupState::kEmpty);
+}
+
+TEST_F(GroupCoordinatorTest, AnEarlierTimerWakesTheOwner) {
+  Reset(0, 3'600'000);
+  coordinator_->Tick();
+  int wakeups = 0;
+  coordinator_->SetDeadlineWakeup([&wakeups] { ++wakeups; });
+  std::string a = StableSingle();
+  const int64_t armed = coordinator_->NextDeadlineMs();  // a's session deadline
+  wakeups = 0;
+  // A later deadline (a heartbeat, a member id handed out with the same
+  // session timeout) does not wake the owner...
+  clock_.Advance(1000);
+  coordinator_->Heartbeat("g", 1, a, std::nullopt);
+  JoinRequest later = Req("");
+  auto first = Join(later);
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ(wakeups, 0);
+  // ... an earlier one does, and becomes the next deadline.
+  JoinRequest sooner = Req("");
+  sooner.session_timeout_ms = 6000;
+  auto second = Join(sooner);
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ((*second)->error, GroupError::kMemberIdRequired);
+  EXPECT_EQ(wakeups, 1);
+  EXPECT_LT(clock_.NowMs() + 6000, armed);
+  EXPECT_EQ(coordinator_->NextDeadlineMs(), clock_.NowMs() + 6000);
 }
 
 TEST_F(GroupCoordinatorTest, OffsetDeleteRefusesTopicsTheGroupSubscribes) {

@@ -142,7 +142,7 @@ TEST_F(RdkafkaAdminTest, AlterConfigsErrorsArePerResource) {
   EXPECT_EQ(missing.error, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
   ASSERT_OK_AND_ASSIGN(Admin::ResourceResult broker,
                        admin_->AlterConfigs(RD_KAFKA_RESOURCE_BROKER, "0",
-                                            {{"log.retention.ms", "1000"}}));
+                                            {{"listeners", "PLAINTEXT://127.0.0.1:1"}}));
   EXPECT_EQ(broker.error, RD_KAFKA_RESP_ERR_INVALID_REQUEST) << rd_kafka_err2name(broker.error);
 }
 

@@ -155,6 +155,26 @@ TEST_F(PartitionManagerTest, AlterTopicConfigReplacesOverridesAndPersists) {
   EXPECT_EQ(pm->TopicConfig("orders")->retention_ms, pm->default_config().retention_ms);
 }
 
+TEST_F(PartitionManagerTest, NewDefaultsApplyToLiveLogsWithoutTheirOwnOverride) {
+  auto pm = *Open();
+  ASSERT_TRUE(pm->CreateTopic("plain", 2, {}).ok());
+  ASSERT_TRUE(pm->CreateTopic("own", 1, {{"retention.ms", "1000"}}).ok());
+  storage::LogConfig defaults = pm->default_config();
+  defaults.retention_ms = 77000;
+  defaults.segment_bytes = 1 << 20;
+  ASSERT_TRUE(pm->SetDefaultConfig(defaults).ok());
+  for (int p = 0; p < 2; ++p) {
+    EXPECT_EQ(pm->GetLog({"plain", PartitionId(p)})->config().retention_ms, 77000);
+    EXPECT_EQ(pm->GetLog({"plain", PartitionId(p)})->config().segment_bytes, 1 << 20);
+  }
+  EXPECT_EQ(pm->GetLog({"own", PartitionId(0)})->config().retention_ms, 1000);
+  EXPECT_EQ(pm->GetLog({"own", PartitionId(0)})->config().segment_bytes, 1 << 20);
+  EXPECT_EQ(pm->TopicConfig("plain")->retention_ms, 77000);
+  // Topics created afterwards start from the new defaults too.
+  ASSERT_TRUE(pm->CreateTopic("later", 1, {}).ok());
+  EXPECT_EQ(pm->GetLog({"later", PartitionId(0)})->config().retention_ms, 77000);
+}
+
 TEST_F(PartitionManagerTest, PartitionsSpreadOverLogDirs) {
   auto pm = *Open(2);
   ASSERT_TRUE(pm->CreateTopic("orders", 4, {}).ok());

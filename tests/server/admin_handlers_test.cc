@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "incremental_alter_configs.h"
 #include "keel/partition/partition_manager.h"
+#include "keel/server/dynamic_broker_config.h"
 #include "keel/server/producer_id_allocator.h"
 #include "keel/storage/file_system.h"
 #include "testutil/batch_builder.h"
@@ -170,6 +171,21 @@ class AdminHandlersTest : public ::testing::Test {
     ASSERT_TRUE(log->Flush().ok());
   }
 
+  // Wires dynamic broker configs over a static config with
+  // log.retention.ms=600000 in the file and node.id=3 from --set.
+  void WireDynamicConfig() {
+    auto static_config =
+        config::BuildBrokerConfig({{"log.retention.ms", "600000"}}, {{"node.id", "3"}});
+    ASSERT_TRUE(static_config.ok()) << static_config.status();
+    auto dynamic = DynamicBrokerConfig::Open(*fs_, dir_.str(), *static_config);
+    ASSERT_TRUE(dynamic.ok()) << dynamic.status();
+    dynamic_ = std::move(*dynamic);
+    dynamic_->SetLogDefaultsSink(
+        [this](const storage::LogConfig& d) { return partitions_->SetDefaultConfig(d); });
+    ASSERT_TRUE(partitions_->SetDefaultConfig(dynamic_->log_defaults()).ok());
+    context_->dynamic_config = dynamic_.get();
+  }
+
   std::map<std::string, std::string> Overrides(const std::string& topic) {
     auto t = partitions_->FindTopic(topic);
     EXPECT_TRUE(t.has_value());
@@ -184,6 +200,7 @@ class AdminHandlersTest : public ::testing::Test {
   net::thread_pool pool_{1};
   WatermarkWaiters waiters_;
   std::unique_ptr<BrokerContext> context_;
+  std::unique_ptr<DynamicBrokerConfig> dynamic_;
 };
 
 // AlterConfigs
@@ -243,13 +260,13 @@ TEST_F(AdminHandlersTest, AlterConfigsUnknownTopic) {
   EXPECT_EQ(resp.responses[0].error_code, int16_t(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION));
 }
 
-TEST_F(AdminHandlersTest, AlterConfigsBrokerIsRefusedUnlessEmptyAndResourcesArePerResource) {
+TEST_F(AdminHandlersTest, AlterConfigsBrokerReadOnlyKeyIsRefusedAndResourcesArePerResource) {
   CreateTopic("t", 1);
   protocol::AlterConfigsRequest req = AlterTopic("t", {{"retention.ms", "5000"}});
   auto& broker = req.resources.emplace_back();
   broker.resource_type = kResourceBroker;
   broker.resource_name = "3";
-  broker.configs.push_back({"log.retention.ms", "1"});
+  broker.configs.push_back({"log.dirs", "/elsewhere"});
   auto& empty_broker = req.resources.emplace_back();
   empty_broker.resource_type = kResourceBroker;
   empty_broker.resource_name = "";
@@ -265,7 +282,8 @@ TEST_F(AdminHandlersTest, AlterConfigsBrokerIsRefusedUnlessEmptyAndResourcesAreP
   EXPECT_EQ(Overrides("t").at("retention.ms"), "5000");
   EXPECT_EQ(resp.responses[1].error_code, int16_t(ErrorCode::INVALID_REQUEST));
   ASSERT_TRUE(resp.responses[1].error_message.has_value());
-  EXPECT_NE(resp.responses[1].error_message->find("log.retention.ms"), std::string::npos);
+  EXPECT_NE(resp.responses[1].error_message->find("log.dirs"), std::string::npos);
+  EXPECT_NE(resp.responses[1].error_message->find("read-only at run time"), std::string::npos);
   EXPECT_EQ(resp.responses[2].error_code, kNone);  // nothing to change
   EXPECT_EQ(resp.responses[3].error_code, int16_t(ErrorCode::INVALID_REQUEST));
   EXPECT_EQ(resp.responses[4].error_code, int16_t(ErrorCode::INVALID_REQUEST));
@@ -473,6 +491,134 @@ TEST_F(AdminHandlersTest, DescribeConfigsSynonymsTypesAndDocumentation) {
   auto v1 = Run<DescribeConfigsHandler>(req, 1);
   ASSERT_EQ(v1.results[0].configs.size(), 5u);
   for (const auto& c : v1.results[0].configs) EXPECT_TRUE(c.synonyms.empty());
+}
+
+// Dynamic broker configs
+
+protocol::AlterConfigsRequest AlterBroker(const std::string& name,
+                                          std::vector<std::pair<std::string, std::string>> kv,
+                                          bool validate_only = false) {
+  protocol::AlterConfigsRequest req = AlterTopic(name, std::move(kv), validate_only);
+  req.resources[0].resource_type = kResourceBroker;
+  return req;
+}
+
+protocol::DescribeConfigsRequest DescribeBrokerConfigs(const std::string& name,
+                                                       std::vector<std::string> keys) {
+  protocol::DescribeConfigsRequest req = DescribeTopicConfigs(name, std::move(keys));
+  req.resources[0].resource_type = kResourceBroker;
+  return req;
+}
+
+using DescribedEntry =
+    protocol::DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsResourceResult;
+
+std::map<std::string, DescribedEntry> ByName(const protocol::DescribeConfigsResponse& resp) {
+  std::map<std::string, DescribedEntry> out;
+  for (const auto& c : resp.results.at(0).configs) out[c.name] = c;
+  return out;
+}
+
+TEST_F(AdminHandlersTest, DynamicBrokerConfigPrecedenceSourcesAndTopicsFollow) {
+  WireDynamicConfig();
+  CreateTopic("plain", 1);
+  CreateTopic("own", 1, {{"retention.ms", "1234"}});
+  auto log_of = [&](const std::string& t) {
+    return partitions_->GetLog(TopicPartition{t, PartitionId(0)});
+  };
+  EXPECT_EQ(log_of("plain")->config().retention_ms, 600000);  // static file value
+
+  // Cluster-wide default (empty name), then this broker's own value.
+  auto def = Run<AlterConfigsHandler>(AlterBroker("", {{"log.retention.ms", "500000"}}), 1);
+  ASSERT_EQ(def.responses[0].error_code, kNone) << def.responses[0].error_message.value_or("");
+  EXPECT_EQ(log_of("plain")->config().retention_ms, 500000);
+  auto own = Run<AlterConfigsHandler>(AlterBroker("3", {{"log.retention.ms", "400000"}}), 1);
+  ASSERT_EQ(own.responses[0].error_code, kNone);
+  EXPECT_EQ(log_of("plain")->config().retention_ms, 400000);
+  EXPECT_EQ(log_of("own")->config().retention_ms, 1234);  // a topic override still wins
+
+  auto described = ByName(Run<DescribeConfigsHandler>(
+      DescribeBrokerConfigs("3", {"log.retention.ms", "log.dirs", "log.segment.bytes"}), 4));
+  const auto& retention = described["log.retention.ms"];
+  EXPECT_EQ(retention.value, std::optional<std::string>("400000"));
+  EXPECT_EQ(retention.config_source, 2);  // DYNAMIC_BROKER_CONFIG
+  EXPECT_FALSE(retention.read_only);
+  ASSERT_EQ(retention.synonyms.size(), 4u);
+  EXPECT_EQ(retention.synonyms[0].source, 2);
+  EXPECT_EQ(retention.synonyms[1].source, 3);  // DYNAMIC_DEFAULT_BROKER_CONFIG
+  EXPECT_EQ(retention.synonyms[1].value, std::optional<std::string>("500000"));
+  EXPECT_EQ(retention.synonyms[2].source, 4);  // STATIC_BROKER_CONFIG
+  EXPECT_EQ(retention.synonyms[2].value, std::optional<std::string>("600000"));
+  EXPECT_EQ(retention.synonyms[3].source, 5);  // DEFAULT_CONFIG
+  EXPECT_TRUE(described["log.dirs"].read_only);
+  EXPECT_EQ(described["log.segment.bytes"].config_source, 5);
+
+  // The cluster-default resource lists only what is set at its level.
+  auto cluster = Run<DescribeConfigsHandler>(DescribeBrokerConfigs("", {}), 4);
+  ASSERT_EQ(cluster.results[0].configs.size(), 1u);
+  EXPECT_EQ(cluster.results[0].configs[0].name, "log.retention.ms");
+  EXPECT_EQ(cluster.results[0].configs[0].value, std::optional<std::string>("500000"));
+  EXPECT_EQ(cluster.results[0].configs[0].config_source, 3);
+
+  // A topic without an override reports the broker level its value comes from.
+  auto topic = ByName(Run<DescribeConfigsHandler>(DescribeTopicConfigs("plain", {"retention.ms"}), 4));
+  EXPECT_EQ(topic["retention.ms"].value, std::optional<std::string>("400000"));
+  EXPECT_EQ(topic["retention.ms"].config_source, 2);  // DYNAMIC_BROKER_CONFIG
+  ASSERT_GE(topic["retention.ms"].synonyms.size(), 3u);
+  EXPECT_EQ(topic["retention.ms"].synonyms[0].name, "log.retention.ms");
+  EXPECT_EQ(topic["retention.ms"].synonyms[1].source, 3);
+
+  // AlterConfigs replaces the whole set: an empty set reverts this broker's
+  // level, and the cluster default shows through again.
+  auto cleared = Run<AlterConfigsHandler>(AlterBroker("3", {}), 1);
+  ASSERT_EQ(cleared.responses[0].error_code, kNone);
+  EXPECT_EQ(log_of("plain")->config().retention_ms, 500000);
+}
+
+TEST_F(AdminHandlersTest, DynamicBrokerConfigIncrementalDeleteValidateOnlyAndRefusals) {
+  WireDynamicConfig();
+  CreateTopic("plain", 1);
+  auto log = partitions_->GetLog(TopicPartition{"plain", PartitionId(0)});
+  auto inc = [&](const std::string& name, std::vector<ConfigOpEntry> ops, bool validate_only) {
+    auto req = Incremental(name, std::move(ops), validate_only);
+    req.resources[0].resource_type = kResourceBroker;
+    return Run<IncrementalAlterConfigsHandler>(req, 1).responses.at(0);
+  };
+  // validate_only checks without applying.
+  auto checked = inc("3", {{"log.segment.bytes", int8_t(ConfigOp::kSet), "2097152"}}, true);
+  EXPECT_EQ(checked.error_code, kNone);
+  EXPECT_EQ(log->config().segment_bytes, int64_t{1} << 30);
+  EXPECT_TRUE(dynamic_->values(DynamicBrokerConfig::Scope::kBroker).empty());
+  // Set two keys; APPEND to the list key starts from the value in effect.
+  auto set = inc("3", {{"log.segment.bytes", int8_t(ConfigOp::kSet), "2097152"},
+                       {"log.cleanup.policy", int8_t(ConfigOp::kAppend), "compact"}}, false);
+  ASSERT_EQ(set.error_code, kNone) << set.error_message.value_or("");
+  EXPECT_EQ(log->config().segment_bytes, 2097152);
+  EXPECT_TRUE(log->config().cleanup_compact);
+  EXPECT_TRUE(log->config().cleanup_delete);
+  // DELETE reverts one key to the level below and keeps the other.
+  auto del = inc("3", {{"log.segment.bytes", int8_t(ConfigOp::kDelete), std::nullopt}}, false);
+  ASSERT_EQ(del.error_code, kNone);
+  EXPECT_EQ(log->config().segment_bytes, int64_t{1} << 30);
+  EXPECT_TRUE(log->config().cleanup_compact);
+  // Read-only, unknown and bad values, each with a message naming the key.
+  auto read_only = inc("3", {{"listeners", int8_t(ConfigOp::kSet), "PLAINTEXT://:1"}}, false);
+  EXPECT_EQ(read_only.error_code, int16_t(ErrorCode::INVALID_REQUEST));
+  EXPECT_NE(read_only.error_message.value_or("").find("listeners"), std::string::npos);
+  EXPECT_NE(read_only.error_message.value_or("").find("read-only at run time"), std::string::npos);
+  auto unknown = inc("", {{"no.such.key", int8_t(ConfigOp::kSet), "1"}}, false);
+  EXPECT_EQ(unknown.error_code, int16_t(ErrorCode::INVALID_CONFIG));
+  EXPECT_NE(unknown.error_message.value_or("").find("no.such.key"), std::string::npos);
+  auto bad = inc("", {{"log.retention.ms", int8_t(ConfigOp::kSet), "soon"}}, false);
+  EXPECT_EQ(bad.error_code, int16_t(ErrorCode::INVALID_CONFIG));
+  EXPECT_NE(bad.error_message.value_or("").find("log.retention.ms"), std::string::npos);
+  auto append_int = inc("", {{"log.retention.ms", int8_t(ConfigOp::kAppend), "5"}}, false);
+  EXPECT_EQ(append_int.error_code, int16_t(ErrorCode::INVALID_CONFIG));
+  EXPECT_TRUE(dynamic_->values(DynamicBrokerConfig::Scope::kClusterDefault).empty());
+  // librdkafka's 0081 alters this Kerberos key on the broker: accepted.
+  auto kerberos = Run<AlterConfigsHandler>(
+      AlterBroker("3", {{"sasl.kerberos.min.time.before.relogin", "58000"}}), 0);
+  EXPECT_EQ(kerberos.responses[0].error_code, kNone);
 }
 
 // DescribeCluster

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +31,15 @@ struct ListenerSpec {
 absl::StatusOr<std::vector<ListenerSpec>> ParseListeners(std::string_view text);
 
 // Where a config value came from, for DescribeConfigs and start-up logging.
-enum class ConfigSource { kDefault, kConfigFile, kOverride };
+// kDynamicBroker / kDynamicDefault: set at run time with AlterConfigs on the
+// BROKER resource named by this node's id / with an empty name (KIP-226).
+enum class ConfigSource { kDefault, kConfigFile, kOverride, kDynamicDefault, kDynamicBroker };
+
+// One level that sets a key, for DescribeConfigs synonyms.
+struct ConfigLevel {
+  ConfigSource source;
+  std::string value;
+};
 
 struct ConfigEntry {
   std::string name;
@@ -38,6 +47,12 @@ struct ConfigEntry {
   ConfigSource source = ConfigSource::kDefault;
   bool sensitive = false;
   std::string doc;
+  // Changeable at run time (AlterConfigs on the BROKER resource).
+  bool dynamic = false;
+  // Every level that sets this key, highest precedence first (dynamic
+  // per-broker, dynamic cluster default, static file/--set, built-in
+  // default); the first is `value`/`source`. Empty when nothing sets it.
+  std::vector<ConfigLevel> levels;
 };
 
 struct BrokerConfig {
@@ -97,7 +112,24 @@ std::string_view EmbeddedDefaultConfig();
 absl::StatusOr<BrokerConfig> BuildBrokerConfig(const Properties& file_props,
                                                const Properties& overrides);
 
+// The same with the dynamic levels on top (KIP-226 precedence: dynamic
+// per-broker > dynamic cluster default > overrides > file > built-in
+// default). Keys in the dynamic levels must be dynamic (see
+// DynamicKeyProblem); the caller checks that.
+absl::StatusOr<BrokerConfig> BuildBrokerConfig(const Properties& file_props,
+                                               const Properties& overrides,
+                                               const Properties& dynamic_default,
+                                               const Properties& dynamic_broker);
+
 // Names of every broker key Keel accepts, sorted.
 std::vector<std::string> KnownBrokerKeys();
+
+// Why `key` cannot be set at run time (unknown, or read-only at run time),
+// or nullopt when it can. The message names the key.
+std::optional<std::string> DynamicKeyProblem(std::string_view key);
+
+// True for list-typed broker keys (log.cleanup.policy), the only ones
+// IncrementalAlterConfigs APPEND/SUBTRACT accept.
+bool IsListBrokerKey(std::string_view key);
 
 }  // namespace keel::config

@@ -18,9 +18,14 @@
 // the Tick() caller or the log's durability thread) and must be quick (post).
 // Callbacks are never run with the coordinator's lock held.
 //
-// Time: the injected Clock; the owner calls Tick() periodically (e.g. every
-// 100-500 ms) to expire sessions, end rebalances, time out syncs and expire
-// offsets. Nothing here starts threads or timers.
+// Time: the injected Clock. Every timer (a member's session, a pending
+// member's join, a rebalance's join phase, a sync) has a precise deadline;
+// the owner calls Tick() at NextDeadlineMs() (and at least periodically) to
+// fire the due ones, and SetDeadlineWakeup() tells it when a new deadline
+// is earlier than the one it waits for, as Kafka's timer wheel would fire.
+// DeleteGroups and Describe fire a group's due timers themselves first, so
+// their answers never depend on when the owner's Tick() ran. Nothing here starts
+// threads or timers.
 //
 // Thread-safety: every public method is thread-safe (one mutex).
 // Lifetime: the Clock and CoordinatorLog must outlive this object, and the
@@ -30,6 +35,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -265,7 +271,8 @@ class GroupCoordinator {
                     absl::AnyInvocable<void(std::vector<GroupError>)> done);
 
   // ---- admin views ----
-  GroupDescription Describe(const std::string& group_id) const;
+  // Fires the group's due timers first, as DeleteGroups does.
+  GroupDescription Describe(const std::string& group_id);
   // All groups, or only those whose state matches one of `states`
   // (case-insensitive) when it is non-empty.
   std::vector<GroupListing> List(const std::vector<std::string>& states) const;
@@ -276,6 +283,12 @@ class GroupCoordinator {
   // for expired offsets of empty groups and deletes empty groups without
   // offsets.
   void Tick();
+  // The earliest deadline of any timer (wall-clock ms, may be in the past:
+  // call Tick() at once), remembered as the time the owner will call Tick().
+  int64_t NextDeadlineMs();
+  // Called (outside the lock) when a timer is scheduled earlier than the
+  // last NextDeadlineMs(): the owner should recompute its wait. Must be quick.
+  void SetDeadlineWakeup(std::function<void()> wakeup);
 
   // ---- introspection (tests, metrics) ----
   std::optional<GroupState> StateOf(const std::string& group_id) const;
@@ -319,6 +332,14 @@ class GroupCoordinator {
   void StoreGroup(Group& g, DurableCallback on_durable, Deferred& d);
   void ResetAndReplySyncs(Group& g, GroupError error, Deferred& d);
   void ExpireOffsets(int64_t now, Deferred& d);
+  // Fires g's timers due at `now`: expired sessions and pending members, an
+  // ended join phase, members that did not sync in time.
+  void ExpireDueLocked(Group& g, int64_t now, Deferred& d);
+  // The earliest deadline Tick() would act on in g (INT64_MAX for none).
+  int64_t GroupDeadlineLocked(const Group& g) const;
+  GroupDescription DescribeFiringDue(const std::string& group_id, Deferred& d);
+  // Notes a new deadline; wakes the owner if it is earlier than armed.
+  void ScheduleLocked(int64_t deadline_ms, Deferred& d);
 
   // Appends `records` to `partition`; `on_durable` runs under the lock once
   // they are durable and replayed (or with the error, nothing replayed).
@@ -356,6 +377,9 @@ class GroupCoordinator {
   // Producer id -> groups holding offsets pending in its transaction.
   std::map<int64_t, std::set<std::string>> txn_groups_;
   int64_t next_retention_check_ms_ = 0;
+  // The deadline the owner waits for (last NextDeadlineMs()), and its wakeup.
+  int64_t armed_deadline_ms_ = std::numeric_limits<int64_t>::max();
+  std::function<void()> wakeup_;
   // The thread appending under mu_ (see BeginAppendLocked), and the
   // completions its append delivered inline (touched only by that thread).
   std::atomic<std::thread::id> appending_thread_{};

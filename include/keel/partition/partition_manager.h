@@ -97,7 +97,12 @@ class PartitionManager {
   std::optional<TopicInfo> FindTopicById(const Uuid& id) const;
   // The effective LogConfig of a topic (defaults + overrides). NotFound.
   absl::StatusOr<storage::LogConfig> TopicConfig(std::string_view name) const;
-  const storage::LogConfig& default_config() const { return options_.default_config; }
+  // The broker-wide topic defaults now in effect (a copy: they may change).
+  storage::LogConfig default_config() const;
+  // Replaces the broker-wide topic defaults (dynamic broker configs): every
+  // live log without its own override of a key follows the new value at
+  // once. Nothing is persisted here (the caller owns the defaults' storage).
+  absl::Status SetDefaultConfig(storage::LogConfig config);
 
   // nullptr if the topic or partition is unknown.
   std::shared_ptr<storage::Log> GetLog(const TopicPartition& tp) const;
@@ -160,7 +165,9 @@ class PartitionManager {
   std::shared_ptr<ObserverSlot> observer_ = std::make_shared<ObserverSlot>();
   std::shared_ptr<DirHealth> health_ = std::make_shared<DirHealth>();
 
-  std::mutex admin_mu_;  // serializes admin operations and metadata writes
+  // Serializes admin operations and metadata writes; options_.default_config
+  // changes under both admin_mu_ and mu_ (read it under either).
+  std::mutex admin_mu_;
   mutable std::shared_mutex mu_;  // guards topics_, by_id_, locations_, partitions_per_dir_
   std::map<std::string, TopicState, std::less<>> topics_;
   absl::flat_hash_map<Uuid, std::string> by_id_;

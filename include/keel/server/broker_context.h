@@ -24,6 +24,7 @@ class RequestMetrics;
 
 namespace keel::server {
 
+class DynamicBrokerConfig;
 class ProducerIdAllocator;
 
 struct BrokerContext {
@@ -33,7 +34,8 @@ struct BrokerContext {
   net::thread_pool& storage_pool;
   WatermarkWaiters& watermark_waiters;
   ProducerIdAllocator& producer_ids;
-  // Topic config defaults from the broker config, for new topics.
+  // Topic config defaults as at start-up. They may change at run time
+  // (dynamic broker configs): handlers read partitions.default_config().
   storage::LogConfig default_log_config;
   // The consumer-group coordinator; null until the app wires one (group
   // APIs then answer COORDINATOR_NOT_AVAILABLE). Owned by the app.
@@ -44,6 +46,9 @@ struct BrokerContext {
   // Request and per-topic byte counters; null when metrics are not wired
   // (tests). Owned by the app.
   metrics::RequestMetrics* request_metrics = nullptr;
+  // Dynamic broker configs (AlterConfigs on the BROKER resource); null when
+  // not wired (tests): broker configs are then static and refused.
+  DynamicBrokerConfig* dynamic_config = nullptr;
 };
 
 }  // namespace keel::server

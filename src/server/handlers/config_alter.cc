@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "keel/common/logging.h"
+#include "keel/server/dynamic_broker_config.h"
 #include "topic_util.h"
 
 namespace keel::server {
@@ -47,8 +48,9 @@ ConfigAlterResult Error(ErrorCode code, std::string message) {
   return ConfigAlterResult{code, std::move(message)};
 }
 
-// Rule 3, BROKER: nothing is dynamically updatable on Keel.
-ConfigAlterResult AlterBroker(const BrokerContext& broker, const ConfigAlteration& alt) {
+// Rule 3, BROKER: dynamic broker configs (KIP-226). Runs on the storage pool.
+ConfigAlterResult AlterBroker(BrokerContext& broker, const ConfigAlteration& alt, AlterMode mode,
+                              bool validate_only) {
   if (!alt.resource_name.empty()) {
     int32_t id = 0;
     const std::string& n = alt.resource_name;
@@ -62,13 +64,59 @@ ConfigAlterResult AlterBroker(const BrokerContext& broker, const ConfigAlteratio
                                 ", but received ", n));
     }
   }
-  if (alt.ops.empty()) return {};
-  std::vector<std::string> keys;
-  for (const auto& op : alt.ops) keys.push_back(op.name);
-  return Error(ErrorCode::INVALID_REQUEST,
-               absl::StrCat("Cannot update these configs dynamically: ", absl::StrJoin(keys, ", "),
-                            " (Keel's broker configs are static: set them in the config file "
-                            "or with --set, and restart)"));
+  // Keys that cannot change at run time (listeners, log.dirs, node.id, ...).
+  std::vector<std::string> read_only, unknown;
+  const std::vector<std::string> known_keys = config::KnownBrokerKeys();
+  for (const auto& op : alt.ops) {
+    if (!config::DynamicKeyProblem(op.name)) continue;
+    bool known = std::find(known_keys.begin(), known_keys.end(), op.name) != known_keys.end();
+    (known ? read_only : unknown).push_back(op.name);
+  }
+  if (!unknown.empty()) {
+    return Error(ErrorCode::INVALID_CONFIG,
+                 absl::StrCat("Unknown broker configs: ", absl::StrJoin(unknown, ", ")));
+  }
+  if (!read_only.empty()) {
+    return Error(ErrorCode::INVALID_REQUEST,
+                 absl::StrCat("Cannot update these configs dynamically: ",
+                              absl::StrJoin(read_only, ", "),
+                              " (read-only at run time: set them in the config file or with "
+                              "--set, and restart)"));
+  }
+  DynamicBrokerConfig* dynamic = broker.dynamic_config;
+  if (!dynamic) {
+    if (alt.ops.empty()) return {};
+    return Error(ErrorCode::INVALID_REQUEST, "Dynamic broker configs are not available");
+  }
+  using Scope = DynamicBrokerConfig::Scope;
+  Scope scope = alt.resource_name.empty() ? Scope::kClusterDefault : Scope::kBroker;
+  std::map<std::string, std::string> values;
+  if (mode == AlterMode::kReplace) {
+    for (const auto& op : alt.ops) values[op.name] = op.value.value_or("");
+  } else {
+    // APPEND/SUBTRACT start from the value in effect at this level or below.
+    std::map<std::string, std::string> effective;
+    for (const auto& e : dynamic->current()->entries) effective.emplace(e.name, e.value);
+    auto merged = MergeConfigOps(dynamic->values(scope), effective, alt.ops, config::IsListBrokerKey);
+    if (!merged.ok()) {
+      return Error(ErrorCode::INVALID_CONFIG, std::string(merged.status().message()));
+    }
+    values = std::move(*merged);
+  }
+  absl::Status st = dynamic->Replace(scope, values, validate_only);
+  if (absl::IsFailedPrecondition(st)) {
+    return Error(ErrorCode::INVALID_REQUEST, std::string(st.message()));
+  }
+  if (absl::IsInvalidArgument(st)) return Error(ErrorCode::INVALID_CONFIG, std::string(st.message()));
+  if (!st.ok()) return Error(ToErrorCode(st), std::string(st.message()));
+  if (!validate_only) {
+    std::vector<std::string> shown;
+    for (const auto& [k, v] : values) shown.push_back(k + "=" + v);
+    ModuleLogger("broker")->info("dynamic broker configs ({}) now {{{}}}",
+                                 scope == Scope::kBroker ? "this broker" : "cluster default",
+                                 absl::StrJoin(shown, ", "));
+  }
+  return {};
 }
 
 // Rule 3, TOPIC. Runs on the storage pool.
@@ -134,7 +182,8 @@ bool IsListTopicConfig(std::string_view key) { return key == "cleanup.policy"; }
 
 absl::StatusOr<std::map<std::string, std::string>> MergeConfigOps(
     const std::map<std::string, std::string>& current,
-    const std::map<std::string, std::string>& defaults, std::span<const ConfigOpEntry> ops) {
+    const std::map<std::string, std::string>& defaults, std::span<const ConfigOpEntry> ops,
+    bool (*is_list)(std::string_view)) {
   std::map<std::string, std::string> out = current;
   for (const auto& op : ops) {
     switch (ConfigOp(op.op)) {
@@ -147,7 +196,7 @@ absl::StatusOr<std::map<std::string, std::string>> MergeConfigOps(
       case ConfigOp::kAppend:
       case ConfigOp::kSubtract: {
         bool append = ConfigOp(op.op) == ConfigOp::kAppend;
-        if (!IsListTopicConfig(op.name)) {
+        if (!is_list(op.name)) {
           return absl::InvalidArgumentError(absl::StrCat("Can't ", append ? "APPEND" : "SUBTRACT",
                                                          " to key ", op.name,
                                                          " because its type is not LIST."));
@@ -197,7 +246,10 @@ Task<std::vector<ConfigAlterResult>> AlterConfigResources(
       };
       results[i] = co_await RunOn(broker.storage_pool, std::move(work));
     } else if (alt.resource_type == kResourceBroker) {
-      results[i] = AlterBroker(broker, alt);
+      auto work = [&broker, &alt, mode, validate_only] {
+        return AlterBroker(broker, alt, mode, validate_only);
+      };
+      results[i] = co_await RunOn(broker.storage_pool, std::move(work));
     } else if (alt.resource_type == kResourceBrokerLogger && mode == AlterMode::kIncremental) {
       results[i] = Error(ErrorCode::INVALID_REQUEST,
                          "Keel does not support changing broker logger levels at run time "

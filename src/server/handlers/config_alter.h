@@ -12,10 +12,12 @@
 //        or merged (IncrementalAlterConfigs), persisted and applied to the
 //        live logs, unless validate_only;
 //      - BROKER: the name must be empty (cluster default) or this node's id,
-//        else INVALID_REQUEST. Keel has no dynamic broker configs, so any
-//        change is refused with INVALID_REQUEST, as Kafka refuses keys that
-//        are not dynamically updatable ("Cannot update these configs
-//        dynamically"); an empty change list succeeds;
+//        else INVALID_REQUEST. Keys read-only at run time are refused with
+//        INVALID_REQUEST ("Cannot update these configs dynamically", as
+//        Kafka), unknown keys and bad values with INVALID_CONFIG; otherwise
+//        that dynamic level is replaced (AlterConfigs) or merged
+//        (IncrementalAlterConfigs; DELETE reverts a key to the level below),
+//        persisted and applied (see DynamicBrokerConfig), unless validate_only;
 //      - anything else (BROKER_LOGGER, CLIENT_METRICS, GROUP, unknown):
 //        INVALID_REQUEST naming the type.
 #pragma once
@@ -76,10 +78,11 @@ bool IsListTopicConfig(std::string_view key);
 // `defaults` (the broker-wide value of the key), split at commas; APPEND adds
 // the values not yet present, SUBTRACT removes them. DELETE removes the
 // override (the key falls back to the broker default). InvalidArgument for
-// APPEND/SUBTRACT on a non-list key. Pure; does not validate values.
+// APPEND/SUBTRACT on a key `is_list` refuses. Pure; does not validate values.
 absl::StatusOr<std::map<std::string, std::string>> MergeConfigOps(
     const std::map<std::string, std::string>& current,
-    const std::map<std::string, std::string>& defaults, std::span<const ConfigOpEntry> ops);
+    const std::map<std::string, std::string>& defaults, std::span<const ConfigOpEntry> ops,
+    bool (*is_list)(std::string_view) = IsListTopicConfig);
 
 // Checks, and unless `validate_only` applies, every alteration; returns one
 // result per alteration, in order. Topic work runs on the storage pool; the

@@ -106,7 +106,7 @@ Task<Reply<CreateTopicsHandler::Response>> CreateTopicsHandler::Handle(Call& cal
       if (!c.value.has_value()) continue;  // null value: use the default
       configs[c.name] = *c.value;
     }
-    auto validated = broker.default_log_config.WithOverrides(configs);
+    auto validated = broker.partitions.default_config().WithOverrides(configs);
     if (!validated.ok()) {
       fail(ErrorCode::INVALID_CONFIG, std::string(validated.status().message()));
       bad_config = true;

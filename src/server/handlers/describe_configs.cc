@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "keel/server/dynamic_broker_config.h"
 #include "topic_util.h"
 
 namespace keel::server {
@@ -18,6 +20,8 @@ constexpr int8_t kTopicResource = 2;
 constexpr int8_t kBrokerResource = 4;
 // Kafka's ConfigSource codes.
 constexpr int8_t kTopicConfig = 1;
+constexpr int8_t kDynamicBrokerConfig = 2;
+constexpr int8_t kDynamicDefaultBrokerConfig = 3;
 constexpr int8_t kStaticBrokerConfig = 4;
 constexpr int8_t kDefaultConfig = 5;
 // Kafka's ConfigType codes.
@@ -171,10 +175,28 @@ bool Wanted(const std::optional<std::vector<std::string>>& keys, const std::stri
   return !keys || keys->empty() || std::find(keys->begin(), keys->end(), name) != keys->end();
 }
 
+int8_t SourceCode(config::ConfigSource source) {
+  switch (source) {
+    case config::ConfigSource::kDynamicBroker: return kDynamicBrokerConfig;
+    case config::ConfigSource::kDynamicDefault: return kDynamicDefaultBrokerConfig;
+    case config::ConfigSource::kConfigFile:
+    case config::ConfigSource::kOverride: return kStaticBrokerConfig;
+    case config::ConfigSource::kDefault: break;
+  }
+  return kDefaultConfig;
+}
+
+// The broker config in effect: with its dynamic levels when they are wired.
+std::shared_ptr<const config::BrokerConfig> EffectiveBrokerConfig(const BrokerContext& broker) {
+  if (broker.dynamic_config) return broker.dynamic_config->current();
+  return std::shared_ptr<const config::BrokerConfig>(&broker.config, [](const auto*) {});
+}
+
 void DescribeTopic(const BrokerContext& broker, const partition::TopicInfo& topic,
                    const protocol::DescribeConfigsRequest::DescribeConfigsResource& res,
                    bool synonyms, bool docs, Result& out) {
-  auto effective = broker.default_log_config.WithOverrides(topic.configs);
+  auto effective = broker.partitions.default_config().WithOverrides(topic.configs);
+  std::shared_ptr<const config::BrokerConfig> broker_config = EffectiveBrokerConfig(broker);
   if (!effective.ok()) {
     out.error_code = int16_t(ErrorCode::INVALID_CONFIG);
     out.error_message = std::string(effective.status().message());
@@ -193,16 +215,23 @@ void DescribeTopic(const BrokerContext& broker, const partition::TopicInfo& topi
       e.documentation = info != TopicKeys().end() ? info->second.doc : "";
     }
     // Kafka's synonyms, highest precedence first: the topic override, the
-    // broker keys set in the config, then the built-in default.
+    // broker keys set at each level (dynamic per-broker, dynamic cluster
+    // default, static), then the built-in default.
     std::vector<Entry::DescribeConfigsSynonym> chain;
     if (auto o = topic.configs.find(key); o != topic.configs.end())
       chain.push_back({key, o->second, kTopicConfig});
     auto syn = BrokerSynonyms().find(key);
     if (syn != BrokerSynonyms().end()) {
-      for (const std::string& broker_key : syn->second) {
-        for (const auto& be : broker.config.entries)
-          if (be.name == broker_key && be.source != config::ConfigSource::kDefault)
-            chain.push_back({be.name, be.value, kStaticBrokerConfig});
+      for (config::ConfigSource level :
+           {config::ConfigSource::kDynamicBroker, config::ConfigSource::kDynamicDefault,
+            config::ConfigSource::kOverride, config::ConfigSource::kConfigFile}) {
+        for (const std::string& broker_key : syn->second) {
+          for (const auto& be : broker_config->entries) {
+            if (be.name != broker_key) continue;
+            for (const auto& l : be.levels)
+              if (l.source == level) chain.push_back({be.name, l.value, SourceCode(level)});
+          }
+        }
       }
       for (const std::string& broker_key : syn->second) {
         auto d = BrokerDefaults().find(broker_key);
@@ -221,26 +250,36 @@ void DescribeTopic(const BrokerContext& broker, const partition::TopicInfo& topi
 void DescribeBroker(const BrokerContext& broker,
                     const protocol::DescribeConfigsRequest::DescribeConfigsResource& res,
                     bool synonyms, bool docs, Result& out) {
-  for (const auto& be : broker.config.entries) {
+  std::shared_ptr<const config::BrokerConfig> effective = EffectiveBrokerConfig(broker);
+  // An empty name is the cluster-wide default resource: as Kafka, it lists
+  // only the keys set at that dynamic level.
+  const bool cluster_default = res.resource_name.empty();
+  for (const auto& be : effective->entries) {
     if (!Wanted(res.configuration_keys, be.name)) continue;
+    std::vector<Entry::DescribeConfigsSynonym> chain;
+    for (const auto& l : be.levels) {
+      if (cluster_default && l.source == config::ConfigSource::kDynamicBroker) continue;
+      std::optional<std::string> v;
+      if (!be.sensitive) v = l.value;
+      chain.push_back({be.name, std::move(v), SourceCode(l.source)});
+    }
+    if (cluster_default &&
+        (chain.empty() || chain.front().source != kDynamicDefaultBrokerConfig))
+      continue;
     Entry e;
     e.name = be.name;
     if (be.sensitive) e.value = std::nullopt;
+    else if (cluster_default) e.value = chain.front().value;
     else e.value = be.value;
-    e.read_only = true;  // broker configs are static until dynamic config lands
+    e.read_only = !be.dynamic;
     e.is_sensitive = be.sensitive;
-    bool is_default = be.source == config::ConfigSource::kDefault;
-    e.config_source = is_default ? kDefaultConfig : kStaticBrokerConfig;
+    e.config_source = chain.empty() ? kDefaultConfig : chain.front().source;
     e.config_type = TypeOf(be.name, be.value);
-    if (be.name == "listeners" || be.name == "advertised.listeners" || be.name == "log.dirs")
+    if (be.name == "listeners" || be.name == "advertised.listeners" || be.name == "log.dirs" ||
+        be.name == "log.cleanup.policy")
       e.config_type = kTypeList;
     if (docs) e.documentation = be.doc;
-    if (synonyms) {
-      e.synonyms.push_back({be.name, e.value, e.config_source});  // null when sensitive
-      auto d = BrokerDefaults().find(be.name);
-      if (!is_default && !be.sensitive && d != BrokerDefaults().end() && !d->second.empty())
-        e.synonyms.push_back({be.name, d->second, kDefaultConfig});
-    }
+    if (synonyms) e.synonyms = std::move(chain);
     out.configs.push_back(std::move(e));
   }
 }

@@ -155,12 +155,12 @@ test('IncrementalAlterConfigs v1 merges SET, DELETE, APPEND and SUBTRACT', async
   const bad = await call(incrementalAlterConfigsV1.api, [
     { resourceType: TOPIC, resourceName: 'pk-incr',
       configs: [{ name: 'segment.ms', configOperation: APPEND, value: '5' }] },
-    { resourceType: BROKER, resourceName: '0',
-      configs: [{ name: 'log.retention.ms', configOperation: SET, value: '5' }] },
+    { resourceType: BROKER, resourceName: '0',  // read-only at run time
+      configs: [{ name: 'log.dirs', configOperation: SET, value: '/elsewhere' }] },
   ], false);
   assert.deepEqual(bad.responses.map((r) => r.errorCode), [INVALID_CONFIG, INVALID_REQUEST]);
   assert.match(bad.responses[0].errorMessage, /segment\.ms/);
-  assert.match(bad.responses[1].errorMessage, /log\.retention\.ms/);
+  assert.match(bad.responses[1].errorMessage, /log\.dirs.*read-only at run time/);
 });
 
 test('AlterConfigs v2 replaces the whole override set', async () => {

@@ -220,13 +220,14 @@ class ConfluentAlterConfigsTest(BrokerTestCase, unittest.TestCase):
                                              set_config={"retention.ms": "5000"}))
         self.assertEqual(cm.exception.args[0].code(), KafkaError.UNKNOWN_TOPIC_OR_PART)
 
-    def test_broker_configs_are_refused_not_faked(self):
+    def test_read_only_broker_configs_are_refused(self):
         admin = AdminClient({"bootstrap.servers": self.broker.bootstrap})
         with self.assertRaises(KafkaException) as cm:
             self.alter(admin, ConfigResource(ConfigResource.Type.BROKER, "0",
-                                             set_config={"log.retention.ms": "1000"}))
+                                             set_config={"num.io.threads": "4"}))
         self.assertEqual(cm.exception.args[0].code(), KafkaError.INVALID_REQUEST)
-        self.assertIn("log.retention.ms", cm.exception.args[0].str())
+        self.assertIn("num.io.threads", cm.exception.args[0].str())
+        self.assertIn("read-only at run time", cm.exception.args[0].str())
 
 
 class KafkaPythonAdminTest(BrokerTestCase, unittest.TestCase):
@@ -333,7 +334,7 @@ class KafkaPythonAdminTest(BrokerTestCase, unittest.TestCase):
                                        ("max.message.bytes", 0, "4096")]),  # SET
                        (2, "kp-missing", [("retention.ms", 0, "1")]),
                        (2, "kp-incr-dup", []), (2, "kp-incr-dup", []),
-                       (4, "0", [("log.retention.ms", 0, "1")])],
+                       (4, "0", [("log.dirs", 0, "/elsewhere")])],  # read-only
             validate_only=False))
         errors = [r[0] for r in response.responses]
         self.assertEqual(errors, [NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_REQUEST,
