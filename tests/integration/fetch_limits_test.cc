@@ -8,8 +8,9 @@
 //    receive.message.max.bytes just above it (librdkafka refuses a larger
 //    response and stalls, as in its test 0082) consume everything;
 //  - Produce v6 with a zstd batch gets UNSUPPORTED_COMPRESSION_TYPE; Fetch v9
-//    over zstd batches returns them as stored (as Kafka does for a topic that
-//    keeps the producer's codec).
+//    over zstd batches returns them as stored, whatever the topic's
+//    compression.type (Kafka 4.0 dropped the fetch-side refusal that 2.1-3.9
+//    applied to compression.type=zstd topics, KAFKA-18269).
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
@@ -37,10 +38,11 @@ constexpr int16_t kProduce = 0;
 constexpr int16_t kFetch = 1;
 constexpr int16_t kUnsupportedCompressionType = 76;
 
-absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions) {
+absl::Status CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions,
+                         const Settings& configs = {}) {
   auto admin = Admin::Create(bootstrap);
   if (!admin.ok()) return admin.status();
-  auto err = (*admin)->CreateTopic(topic, partitions);
+  auto err = (*admin)->CreateTopic(topic, partitions, configs);
   if (!err.ok()) return err.status();
   if (*err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return absl::UnknownError(absl::StrCat("CreateTopics: ", rd_kafka_err2name(*err)));
@@ -281,7 +283,7 @@ TEST_P(FetchLimitsTest, LibrdkafkaConsumesARecordLargerThanFetchMaxBytes) {
   EXPECT_EQ(got.size(), sent.size()) << "consumer stalled";
 }
 
-TEST_P(FetchLimitsTest, ZstdNeedsProduceV7AndIsFetchedAsStoredByV9) {
+TEST_P(FetchLimitsTest, ZstdNeedsProduceV7AndIsServedAsStoredToFetchV9) {
   const std::string topic = "zstd-versions";
   ASSERT_OK(CreateTopic(broker_.bootstrap(), topic, 1));
   BatchHeader h;
@@ -301,8 +303,7 @@ TEST_P(FetchLimitsTest, ZstdNeedsProduceV7AndIsFetchedAsStoredByV9) {
 
   ASSERT_OK_AND_ASSIGN(int16_t v7, RawProduce(conn, 7, 3, topic, 0, zstd));
   ASSERT_EQ(v7, 0);
-  // Kafka refuses Fetch < v10 only for a topic whose compression.type is
-  // zstd; a topic keeping the producer's codec returns the batches as stored.
+  // Fetch before v10 gets the zstd batches as stored (Kafka 4).
   ASSERT_OK_AND_ASSIGN(auto v9, RawFetch(conn, 9, 4, topic, {0}, 1 << 20, 1 << 20));
   ASSERT_EQ(v9.size(), 1u);
   EXPECT_EQ(v9[0].error, 0);
@@ -311,6 +312,19 @@ TEST_P(FetchLimitsTest, ZstdNeedsProduceV7AndIsFetchedAsStoredByV9) {
   ASSERT_TRUE(header.ok()) << header.status();
   EXPECT_EQ(header->compression(), Compression::kZstd);
   EXPECT_EQ(header->records_count, 4);
+
+  // A topic whose compression.type is zstd: Kafka 2.1-3.9 refused Fetch
+  // before v10 for it, Kafka 4 serves it to every version, and so does Keel.
+  const std::string ztopic = "zstd-topic";
+  ASSERT_OK(CreateTopic(broker_.bootstrap(), ztopic, 1, {{"compression.type", "zstd"}}));
+  ASSERT_OK_AND_ASSIGN(int16_t plain, RawProduce(conn, 6, 5, ztopic, 0, testutil::BuildSimpleBatch(2, 50)));
+  ASSERT_EQ(plain, 0) << "an uncompressed batch from Produce v6 is accepted (and stored as zstd)";
+  ASSERT_OK_AND_ASSIGN(auto served, RawFetch(conn, 9, 6, ztopic, {0}, 1 << 20, 1 << 20));
+  ASSERT_EQ(served.size(), 1u);
+  EXPECT_EQ(served[0].error, 0);
+  auto stored = ParseBatchHeader(served[0].records);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->compression(), Compression::kZstd);
 }
 
 INSTANTIATE_TEST_SUITE_P(ZeroCopy, FetchLimitsTest, ::testing::Bool(),

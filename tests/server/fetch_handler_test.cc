@@ -231,20 +231,24 @@ TEST_F(FetchHandlerTest, RandomShapesFollowKafkasRule) {
   }
 }
 
-// KIP-110 on the read side. Kafka answers UNSUPPORTED_COMPRESSION_TYPE to a
-// Fetch older than v10 only for a topic whose compression.type is zstd
-// (KafkaApis, before down-conversion); zstd batches a producer sent to a
-// topic that keeps the producer's codec are returned as stored, and so does
-// Keel (which has no compression.type topic config yet).
-TEST_F(FetchHandlerTest, FetchV9ReturnsZstdBatchesOfAProducerCodecTopicAsStored) {
+// KIP-110 on the read side. Kafka 2.1-3.9 answered UNSUPPORTED_COMPRESSION_TYPE
+// to a Fetch older than v10 only for a topic whose compression.type was zstd
+// (never by looking at the batches); Kafka 4.0 dropped that check with
+// down-conversion (KAFKA-18269), so every version gets the batches as stored.
+// Keel follows Kafka 4, like its other version rules.
+std::vector<uint8_t> ZstdBatch() {
   BatchHeader h;
   h.base_timestamp = 1700000000000;
-  std::string value(200, 'z');
+  static const std::string value(200, 'z');
   RecordInput rec;
   rec.value = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(value.data()), value.size());
   std::vector<RecordInput> records(3, rec);
   for (int i = 0; i < 3; ++i) records[i].offset_delta = i;
-  std::vector<uint8_t> batch = BuildRecordBatch(h, records, Compression::kZstd);
+  return BuildRecordBatch(h, records, Compression::kZstd);
+}
+
+TEST_F(FetchHandlerTest, FetchV9ReturnsZstdBatchesOfAProducerCodecTopicAsStored) {
+  std::vector<uint8_t> batch = ZstdBatch();
   ASSERT_EQ(ProduceBatch(0, batch, 7), int16_t(ErrorCode::NONE));
   auto r = Fetch({0}, 1 << 20, 1 << 20, 9);
   ASSERT_EQ(r.size(), 1u);
@@ -253,6 +257,50 @@ TEST_F(FetchHandlerTest, FetchV9ReturnsZstdBatchesOfAProducerCodecTopicAsStored)
   auto header = ParseBatchHeader(r[0].records);
   ASSERT_TRUE(header.ok()) << header.status();
   EXPECT_EQ(header->compression(), Compression::kZstd);
+}
+
+TEST_F(FetchHandlerTest, ZstdTopicIsServedToEveryFetchVersionAsKafka4Does) {
+  ASSERT_TRUE(partitions_->CreateTopic("z", 2, {{"compression.type", "zstd"}}).ok());
+  std::vector<uint8_t> batch = testutil::BuildSimpleBatch(3, 100);  // recompressed to zstd
+  protocol::ProduceRequest produce;
+  produce.acks = -1;
+  produce.timeout_ms = 10000;
+  auto& pt = produce.topic_data.emplace_back();
+  pt.name = "z";
+  auto& pp = pt.partition_data.emplace_back();
+  pp.index = PartitionId(0);
+  pp.records = protocol::RecordsRef{batch};
+  auto presp = Call<protocol::ProduceResponse>(produce, 6);
+  ASSERT_EQ(presp.responses.at(0).partition_responses.at(0).error_code, int16_t(ErrorCode::NONE))
+      << "an uncompressed batch from Produce v6 is accepted and stored as zstd";
+
+  for (int16_t version : {4, 9, 10, 11}) {
+    protocol::FetchRequest req;
+    req.max_wait_ms = 0;
+    req.min_bytes = 1;
+    req.max_bytes = 1 << 20;
+    auto& t = req.topics.emplace_back();
+    t.topic = "z";
+    for (int p : {0, 1}) {
+      auto& fp = t.partitions.emplace_back();
+      fp.partition = PartitionId(p);
+      fp.fetch_offset = Offset(0);
+      fp.partition_max_bytes = 1 << 20;
+    }
+    auto resp = Call<protocol::FetchResponse>(req, version);
+    ASSERT_EQ(resp.responses.size(), 1u);
+    ASSERT_EQ(resp.responses[0].partitions.size(), 2u);
+    for (const auto& p : resp.responses[0].partitions) {
+      SCOPED_TRACE(::testing::Message() << "Fetch v" << version << " partition " << p.partition_index.value);
+      EXPECT_EQ(p.error_code, int16_t(ErrorCode::NONE));
+      EXPECT_EQ(p.high_watermark.value, p.partition_index.value == 0 ? 3 : 0);
+      if (p.partition_index.value == 0) {
+        auto header = ParseBatchHeader(p.records.bytes);
+        ASSERT_TRUE(header.ok()) << header.status();
+        EXPECT_EQ(header->compression(), Compression::kZstd);
+      }
+    }
+  }
 }
 
 }  // namespace
