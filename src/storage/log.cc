@@ -657,7 +657,8 @@ absl::Status Log::DeleteSegments(std::vector<std::shared_ptr<Segment>> doomed) {
   return SideIo([&] { return options_.fs->SyncDir(options_.dir); });
 }
 
-absl::StatusOr<ReadResult> Log::Read(Offset start_offset, size_t max_bytes, Offset upper_bound) const {
+absl::StatusOr<ReadResult> Log::Read(Offset start_offset, size_t max_bytes, Offset upper_bound,
+                                     FirstBatch first) const {
   struct View {
     std::shared_ptr<Segment> segment;
     uint64_t end;
@@ -698,7 +699,8 @@ absl::StatusOr<ReadResult> Log::Read(Offset start_offset, size_t max_bytes, Offs
         ScanResult r, ScanBatches(*file, pos, v.end, scan, [&](const BatchHeader& h, uint64_t at) {
           if (h.last_offset() < start) return true;
           size_t size = h.total_size();
-          if (h.last_offset() >= bound || (result.total_bytes > 0 && result.total_bytes + size > max_bytes)) {
+          const bool may_exceed = result.total_bytes == 0 && first == FirstBatch::kMayExceed;
+          if (h.last_offset() >= bound || (!may_exceed && result.total_bytes + size > max_bytes)) {
             done = true;
             return false;
           }

@@ -178,6 +178,40 @@ TEST_F(LogTest, ReadStopsBeforeExceedingMaxBytes) {
   EXPECT_EQ(r->next_offset.value, 3);
 }
 
+TEST_F(LogTest, ReadMustFitReturnsNothingWhenTheFirstBatchIsTooLarge) {
+  auto log = *OpenLog();
+  auto first = AppendOk(*log, BatchAt(5, now_ms, 500));
+  AppendOk(*log, BatchAt(1, now_ms, 10));
+  ASSERT_TRUE(log->Flush().ok());
+  auto r = log->Read(Offset(0), first.size() - 1, log->high_watermark(), FirstBatch::kMustFit);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->slices.empty()) << "a batch one byte over the limit must not be returned";
+  EXPECT_EQ(r->total_bytes, 0u);
+  EXPECT_EQ(r->next_offset.value, 0) << "nothing consumed";
+  EXPECT_EQ(r->high_watermark.value, 6) << "the watermarks are still reported";
+
+  auto zero = log->Read(Offset(0), 0, log->high_watermark(), FirstBatch::kMustFit);
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(zero->total_bytes, 0u);
+}
+
+TEST_F(LogTest, ReadMustFitReturnsWholeBatchesThatFitExactly) {
+  auto log = *OpenLog();
+  std::vector<std::vector<uint8_t>> stored;
+  for (int i = 0; i < 4; ++i) stored.push_back(AppendOk(*log, BatchAt(2, now_ms, 100)));
+  ASSERT_TRUE(log->Flush().ok());
+  const size_t one = stored[0].size();
+  auto exact = log->Read(Offset(0), 2 * one, log->high_watermark(), FirstBatch::kMustFit);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->total_bytes, 2 * one) << "a limit equal to two batches holds both";
+  EXPECT_EQ(exact->next_offset.value, 4);
+  // Starting inside the second batch: it is returned whole (from its base).
+  auto mid = log->Read(Offset(3), one, log->high_watermark(), FirstBatch::kMustFit);
+  ASSERT_TRUE(mid.ok());
+  EXPECT_EQ(mid->first_offset.value, 2);
+  EXPECT_EQ(*ReadBytes(mid->slices), stored[1]);
+}
+
 TEST_F(LogTest, ReadOutsideLogIsOutOfRange) {
   auto log = *OpenLog();
   AppendOk(*log, BatchAt(3, now_ms));

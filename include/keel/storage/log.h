@@ -92,6 +92,12 @@ struct FileSlice {
   uint32_t size = 0;
 };
 
+// Whether Log::Read may return a first batch larger than its byte limit
+// (Kafka's minOneMessage): a fetch lets only the first partition that has
+// data exceed the limits, so that one oversized batch still makes progress;
+// every later partition gets only batches that fit (KIP-74).
+enum class FirstBatch { kMayExceed, kMustFit };
+
 struct ReadResult {
   Offset first_offset{-1};     // base offset of the first batch, -1 if none
   Offset next_offset{-1};      // offset after the last returned batch
@@ -186,11 +192,14 @@ class Log : public std::enable_shared_from_this<Log> {
   void WaitDurable(Offset last_offset, absl::AnyInvocable<void(absl::Status)> done);
 
   // Whole batches starting with the one containing `start`, up to `max_bytes`
-  // (but at least one batch if any lies below the bound, KIP-74), including
-  // only batches whose last offset < `upper_bound` (usually the HW).
+  // in total, including only batches whose last offset < `upper_bound`
+  // (usually the HW). With FirstBatch::kMayExceed the first batch is
+  // returned even when it alone is larger than `max_bytes` (KIP-74); with
+  // kMustFit it is not, and the result is empty. Never a partial batch.
   // OutOfRange if start < log start or start > log end. Empty if nothing is
   // readable yet.
-  absl::StatusOr<ReadResult> Read(Offset start, size_t max_bytes, Offset upper_bound) const;
+  absl::StatusOr<ReadResult> Read(Offset start, size_t max_bytes, Offset upper_bound,
+                                  FirstBatch first = FirstBatch::kMayExceed) const;
 
   // First offset whose batch max timestamp >= ts, among batches below the HW
   // (batch granularity: the batch's base offset). NotFound if none.

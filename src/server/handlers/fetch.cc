@@ -57,6 +57,13 @@ bool SendFromFiles(const storage::ReadResult& read, size_t index, Pass& pass, Pa
   return true;
 }
 
+// Size limits (KIP-74, as Kafka's ReplicaManager applies them): partitions
+// are read in request order against what is left of the response's
+// max_bytes and their own partition_max_bytes. Until one partition has
+// returned records, the first batch may exceed both limits (so a batch
+// larger than either still makes progress); from then on a partition gets
+// only whole batches that fit within both. The records of a response thus
+// sum to at most max_bytes, or to that one oversized batch.
 Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committed,
              bool zero_copy) {
   Pass pass;
@@ -64,6 +71,7 @@ Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committe
   pass.data->buffers.reserve(targets.size());
   pass.data->placeholders = std::make_unique<char[]>(targets.size() + 1);
   size_t budget = size_t(std::max(0, max_bytes));
+  storage::FirstBatch first = storage::FirstBatch::kMayExceed;  // until records are returned
   for (size_t i = 0; i < targets.size(); ++i) {
     Target& t = targets[i];
     PartResp& out = pass.partitions[i];
@@ -103,8 +111,8 @@ Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committe
       continue;
     }
     size_t limit = std::min<size_t>(size_t(std::max(0, t.request.partition_max_bytes)), budget);
-    if (limit == 0 && pass.bytes > 0) continue;  // response full; later partitions next time
-    auto read = t.log->Read(t.request.fetch_offset, std::max<size_t>(limit, 1), bound);
+    if (limit == 0 && first == storage::FirstBatch::kMustFit) continue;  // nothing can fit
+    auto read = t.log->Read(t.request.fetch_offset, limit, bound, first);
     if (!read.ok()) {
       out.error_code = int16_t(ToErrorCode(read.status()));
       pass.any_error = true;
@@ -138,6 +146,7 @@ Pass ReadAll(std::vector<Target>& targets, int32_t max_bytes, bool read_committe
     }
     pass.bytes += size;
     budget = size >= budget ? 0 : budget - size;
+    first = storage::FirstBatch::kMustFit;
   }
   return pass;
 }

@@ -1,7 +1,9 @@
 #include "produce.h"
 
 #include "await_durable.h"
+#include "keel/common/coding.h"
 #include "keel/common/logging.h"
+#include "keel/common/record_batch.h"
 #include "produce_validation.h"
 #include "topic_util.h"
 #include "txn_util.h"
@@ -41,6 +43,21 @@ ErrorCode AppendErrorCode(const absl::Status& status) {
   }
   if (absl::IsInvalidArgument(status)) return ErrorCode::INVALID_RECORD;
   return ToErrorCode(status);
+}
+
+// True if a complete batch in `records` is zstd-compressed. Malformed spans
+// are left to ValidateProduceRecords.
+bool CarriesZstd(std::span<const uint8_t> records) {
+  size_t pos = 0;
+  while (pos < records.size()) {
+    std::span<const uint8_t> rest = records.subspan(pos);
+    auto size = NextBatchSize(rest);
+    if (!size.ok() || *size < kBatchHeaderSize) return false;
+    uint16_t attributes = coding::LoadBE16(rest.data() + batch_offsets::kAttributes);
+    if (Compression(attributes & batch_attr::kCompressionMask) == Compression::kZstd) return true;
+    pos += *size;
+  }
+  return false;
 }
 
 void SetError(PartitionResp& p, ErrorCode e, std::string message = {}) {
@@ -97,6 +114,13 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
       auto log = broker.partitions.GetLog(TopicPartition{topic.name, part.index});
       if (!log) {
         SetError(pout, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      if (call.version() < 7 && CarriesZstd(part.records.bytes)) {
+        // KIP-110: zstd needs Produce v7+ (and Fetch v10+ to be read), so a
+        // client on an older version cannot write what its peers may not read.
+        SetError(pout, ErrorCode::UNSUPPORTED_COMPRESSION_TYPE,
+                 "zstd-compressed batches need Produce v7 or later");
         continue;
       }
       const storage::LogConfig config = log->config();
