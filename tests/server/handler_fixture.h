@@ -23,6 +23,7 @@
 #include "keel/server/broker_context.h"
 #include "keel/server/dispatcher.h"
 #include "keel/server/producer_id_allocator.h"
+#include "dispatch_call.h"
 #include "spdlog/sinks/null_sink.h"
 #include "testutil/sim_file_system.h"
 
@@ -65,35 +66,7 @@ class HandlerFixture : public ::testing::Test {
 
   template <typename Resp, typename Req>
   Resp Call(const Req& request, int16_t version) {
-    protocol::Writer w;
-    protocol::RequestHeader header{Req::kApiKey, version, ++correlation_, std::string("test")};
-    protocol::WriteRequestHeader(w, header, protocol::RequestHeaderVersion(Req::kApiKey, version));
-    request.Encode(w, version);
-    std::vector<uint8_t> flat = w.Flatten();
-    auto frame = std::make_shared<const UninitBytes>(flat.begin(), flat.end());
-    RequestContext ctx{1, "127.0.0.1:1", "PLAINTEXT", frame};
-    std::promise<ProcessResult> done;
-    net::co_spawn(io_, dispatcher_->Process(std::move(ctx)), [&](std::exception_ptr e, ProcessResult r) {
-      if (e) done.set_exception(e);
-      else done.set_value(std::move(r));
-    });
-    ProcessResult result = done.get_future().get();
-    Resp out;
-    EXPECT_FALSE(result.close_connection);
-    if (!result.response) {
-      ADD_FAILURE() << "no response";
-      return out;
-    }
-    for (const auto& ranges : result.response->from_files) {
-      EXPECT_TRUE(ranges.empty()) << "SimFileSystem has no descriptors to sendfile from";
-    }
-    last_response_.clear();
-    for (auto f : result.response->fragments) last_response_.insert(last_response_.end(), f.begin(), f.end());
-    EXPECT_GE(last_response_.size(), 8u);  // size prefix + correlation id
-    protocol::Reader r(std::span<const uint8_t>(last_response_).subspan(8));
-    absl::Status st = out.Decode(r, version);
-    EXPECT_TRUE(st.ok()) << st;
-    return out;
+    return DispatchCall<Resp>(io_, *dispatcher_, request, version, ++correlation_, last_response_);
   }
 
   keel::testing::SimFileSystem fs_{23};

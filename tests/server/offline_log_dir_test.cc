@@ -28,6 +28,7 @@
 #include "keel/server/broker_context.h"
 #include "keel/server/dispatcher.h"
 #include "keel/server/producer_id_allocator.h"
+#include "dispatch_call.h"
 #include "spdlog/sinks/null_sink.h"
 #include "testutil/batch_builder.h"
 #include "testutil/sim_file_system.h"
@@ -37,6 +38,7 @@ namespace {
 
 using protocol::ErrorCode;
 using keel::testing::SimFileSystem;
+using keel::server::testing::DispatchCall;
 
 constexpr int16_t kStorageError = int16_t(ErrorCode::KAFKA_STORAGE_ERROR);
 constexpr int16_t kNone = int16_t(ErrorCode::NONE);
@@ -92,38 +94,11 @@ class OfflineLogDirTest : public ::testing::Test {
     if (partitions_) (void)partitions_->Shutdown();
   }
 
-  // Encodes `request` behind a v1 header, runs it through the Dispatcher and
-  // decodes the response body.
+  // Runs `request` through the Dispatcher (dispatch_call.h); the decoded
+  // response points into last_response_.
   template <typename Resp, typename Req>
   Resp Call(const Req& request, int16_t version) {
-    protocol::Writer w;
-    protocol::RequestHeader header{Req::kApiKey, version, ++correlation_, std::string("test")};
-    protocol::WriteRequestHeader(w, header, protocol::RequestHeaderVersion(Req::kApiKey, version));
-    request.Encode(w, version);
-    std::vector<uint8_t> flat = w.Flatten();
-    auto frame = std::make_shared<const UninitBytes>(flat.begin(), flat.end());
-    RequestContext ctx{1, "127.0.0.1:1", "PLAINTEXT", frame};
-    std::promise<ProcessResult> done;
-    net::co_spawn(io_, dispatcher_->Process(std::move(ctx)),
-                  [&](std::exception_ptr e, ProcessResult r) {
-                    if (e) done.set_exception(e);
-                    else done.set_value(std::move(r));
-                  });
-    ProcessResult result = done.get_future().get();
-    Resp out;
-    EXPECT_FALSE(result.close_connection);
-    if (!result.response) {
-      ADD_FAILURE() << "no response";
-      return out;
-    }
-    std::vector<uint8_t> bytes;
-    for (auto f : result.response->fragments) bytes.insert(bytes.end(), f.begin(), f.end());
-    // size prefix (4) + correlation id (4); these versions are not flexible.
-    EXPECT_GE(bytes.size(), 8u);
-    protocol::Reader r(std::span<const uint8_t>(bytes).subspan(8));
-    absl::Status st = out.Decode(r, version);
-    EXPECT_TRUE(st.ok()) << st;
-    return out;
+    return DispatchCall<Resp>(io_, *dispatcher_, request, version, ++correlation_, last_response_);
   }
 
   int16_t Produce(int partition, int16_t acks) {
@@ -221,6 +196,7 @@ class OfflineLogDirTest : public ::testing::Test {
       io_.get_executor()};
   std::thread io_thread_;
   int32_t correlation_ = 0;
+  std::vector<uint8_t> last_response_;
   std::vector<int> in_d0_, in_d1_;
 };
 
