@@ -3,10 +3,12 @@
 //
 // - FlushMetrics: a storage::FlushObserver feeding the group-commit fsync
 //   latency and batches-per-fsync histograms (lock-free, flusher thread).
-// - AddStateCollectors(): scrape-time gauges read from the partition manager
-//   (log start/end offsets, high watermark, size), the group coordinator
-//   (committed offsets, lag in records and seconds), the network server
-//   (connections) and the broker's readiness.
+// - CollectPartitionMetrics(), CollectGroupMetrics(), CollectServerMetrics():
+//   scrape-time gauges read from the partition manager (log start/end
+//   offsets, high watermark, size), the group coordinator (committed
+//   offsets, lag in records and seconds) and the network server
+//   (connections). The Broker (broker.cc) registers them, and keel_ready
+//   beside them.
 // Thread-safety: collectors run on the scraping thread and only call
 // thread-safe accessors. The objects they read must outlive the registry's
 // collectors (the Broker clears the registry before destroying them).

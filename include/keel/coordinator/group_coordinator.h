@@ -6,9 +6,10 @@
 // records (group_records.h) to the group's partition of __consumer_offsets
 // through a CoordinatorLog. A request first validates against the in-memory
 // state and produces records; only when the log reports them durable does
-// Replay() apply them and the caller get its answer. On start-up the loader
-// feeds every stored record through the same Replay() and then calls
-// FinishLoading(). Replays of one partition apply in log order.
+// ReplayLocked() apply them and the caller get its answer. On start-up the
+// loader feeds every stored record (ReplayStored()) through the same
+// ReplayLocked() and then calls FinishLoading(). Replays of one partition
+// apply in log order.
 // Membership during a rebalance (who joined, pending callbacks, deadlines) is
 // transient, as in Kafka, and lives only in memory.
 //

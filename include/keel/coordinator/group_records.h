@@ -1,18 +1,11 @@
 // The records of the internal topic __consumer_offsets, laid out byte for byte
 // as Kafka lays them out (lag tools and MirrorMaker read them directly).
 //
-// Every record key and value starts with an int16 schema version, then the
-// fields of the schema in proto/internal/ at that version:
-//   key version 0 or 1  OffsetCommitKey   {group, topic, partition}
-//     value             OffsetCommitValue v0-4; Keel writes v3
-//                       {offset, leader_epoch, metadata, commit_timestamp}, or
-//                       v1 {offset, metadata, commit_timestamp,
-//                       expire_timestamp} when the commit set a retention time
-//   key version 2       GroupMetadataKey  {group}
-//     value             GroupMetadataValue v0-4; Keel writes v3
-// A null value is a tombstone: the offset or the group is deleted. Keys are
-// unique per (group, topic, partition) and per group, so compaction keeps the
-// newest state. Values of a version newer than Keel knows fail to decode.
+// Every record key and value is an int16 schema version followed by the
+// schema in proto/internal/ at that version; which key and value versions
+// exist and which ones Keel writes is in docs/storage-format.md,
+// "Coordinator topics". A null value is a tombstone: the offset or the group
+// is deleted. Values of a version newer than Keel knows fail to decode.
 //
 // A group lives in partition PartitionForGroup(group, n) of the topic, the
 // same mapping Kafka uses. Pure functions; thread-safe.

@@ -1,17 +1,8 @@
 // Durable topic metadata: the TopicInfo value, topic-name rules and the
 // encoding of the metadata file `topics.meta` (one per broker, in the first
-// log dir, replaced atomically: tmp -> fdatasync -> rename -> fsync dir).
-//
-// File format (UTF-8 text, one record per line, fields separated by TAB;
-// config values escape '\\', TAB and newline as \\\\, \\t, \\n):
-//   keel-topics 1
-//   topic <name> <uuid base64> <partitions> <internal 0|1> [<replication factor>]
-//                                 (the asked replication factor, written only
-//                                 when it is not 1, so files without such a
-//                                 topic stay readable by older Keel)
-//   config <key> <value>          (zero or more, for the preceding topic)
-//   crc <8 hex digits>            CRC-32C of every byte before this line
-// A file that does not parse or whose CRC does not match is DataLoss.
+// log dir, replaced atomically). The file format is specified in
+// docs/storage-format.md, "Topic metadata: topics.meta". A file that does
+// not parse or whose CRC does not match is DataLoss.
 #pragma once
 
 #include <cstdint>

@@ -30,7 +30,9 @@ class ProducerIdAllocator;
 struct BrokerContext {
   const config::BrokerConfig& config;
   partition::PartitionManager& partitions;
-  // Blocking storage work (appends, reads) runs here, never on I/O threads.
+  // Blocking storage work (fetch reads, admin file I/O, coordinator calls
+  // that append) runs here, never on I/O threads. Produce appends run inline
+  // on the connection's strand (a page-cache write; see produce.cc).
   net::thread_pool& storage_pool;
   WatermarkWaiters& watermark_waiters;
   ProducerIdAllocator& producer_ids;

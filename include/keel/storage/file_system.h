@@ -1,8 +1,10 @@
 // The file-system interface every byte of storage I/O goes through.
 //
 // Storage never calls POSIX directly: the owner (PartitionManager, a test, a
-// benchmark) passes a FileSystem* in, so tests can count or fail syncs and a
-// later fault-injecting implementation can model a page cache and power cuts.
+// benchmark) passes a FileSystem* in, so tests can count or fail syncs, and
+// tests/testutil/sim_file_system.h (SimFileSystem: a page cache, power cuts,
+// injected I/O errors) and crashable_file_system.h (a whole-machine crash
+// under live objects) stand in for the disk.
 // There is no global default instance; NewPosixFileSystem() makes one.
 //
 // Thread-safety: a FileSystem is safe to use from many threads. A FileHandle

@@ -2,38 +2,10 @@
 // docs/storage-format.md; this header holds the names and constants both the
 // writer (Segment/Log) and the loader (recovery) use, so neither owns them.
 //
-// Layout:
-//   <log.dir>/<topic>-<partition>/            one directory per partition; the
-//                                              partition number follows the LAST '-'
-//     <20-digit base offset>.log              segment data: RecordBatch v2 bytes,
-//                                              verbatim, contiguous offsets; may be
-//                                              followed by zero-filled preallocated
-//                                              space while the segment is active
-//     <20-digit base offset>.index            sparse offset index: entries of
-//                                              4-byte relative offset + 4-byte file
-//                                              position (big-endian), one entry per
-//                                              index.interval.bytes of data
-//     <20-digit base offset>.timeindex        time index: 8-byte max timestamp +
-//                                              4-byte relative offset (big-endian)
-//     checkpoint                              recovery point + log start offset
-//     clean_shutdown                          present only after a clean close
-//     *.tmp                                   in-flight atomic writes (removed on load)
-//     *.deleted                               segments being removed (removed on load)
-//     producer_state                          idempotent-producer state snapshot
-//                                              (producer_state.h), as of an offset
-//     cleaner_checkpoint                      compaction progress: first dirty
-//                                              offset + next tombstone expiry
-//     <20-digit base>.cleaned                 a segment group being rewritten by
-//                                              the cleaner (removed on load)
-//     <20-digit base>-<20-digit end>.swap     a cleaned group committed to replace
-//                                              the segments with base in [base, end)
-//                                              (the swap is completed on load)
-//   <log.dir>/<topic>-<partition>.<hex>-delete  a deleted partition awaiting removal
-//
-// Index files are derived data written when a segment is rolled or closed;
-// they are sanity-checked on load and rebuilt from the .log if missing or
-// corrupt. Small files (checkpoint, metadata) are replaced atomically:
-// write <name>.tmp -> fdatasync -> rename -> fsync directory.
+// The directory layout, every file's encoding, index rules and the atomic
+// replacement of small files are specified in docs/storage-format.md
+// ("Directory layout" onwards); keep that document and these constants in
+// step.
 #pragma once
 
 #include <cstdint>

@@ -159,12 +159,9 @@ class Log : public std::enable_shared_from_this<Log> {
  public:
   // Opens (recovering if needed) or creates the log in options.dir, and
   // fsyncs the parent directory so the log's directory entry is durable.
-  // Recovery passes: (1) remove *.tmp, *.deleted and reserved compaction
-  // leftovers; (2) load segments (sealed ones via their index files);
-  // (3) without a clean-shutdown marker, rescan from the recovery point,
-  // CRC-validating every batch after it and truncating at the first torn or
-  // corrupt batch (later segments are dropped); (4) fsync what was kept,
-  // write the checkpoint and remove the clean-shutdown marker.
+  // Recovery (completing compaction swaps, removing leftovers, rescanning
+  // from the recovery point without a clean-shutdown marker, truncating at
+  // the first torn batch) follows docs/storage-format.md, "Recovery (open)".
   static absl::StatusOr<std::shared_ptr<Log>> Open(LogOptions options);
   ~Log();  // closes files; does NOT write a clean-shutdown marker (use Close()).
 
@@ -225,23 +222,15 @@ class Log : public std::enable_shared_from_this<Log> {
   absl::Status Flush();
   // Forces a segment roll (tests, admin).
   absl::Status Roll();
-  // Log compaction (cleanup.policy=compact; rules in compactor.h). One round:
-  // build the key map over the dirty cleanable segments (closed, below the
-  // HW and below every transaction that is open or whose marker is not yet
-  // below the HW, older than min.compaction.lag.ms; never the active
-  // segment), leaving out aborted transactional data, then
-  // rewrite every cleanable segment from the log start in groups of at most
-  // segment.bytes of input, each group swapped in crash-safely:
-  //   write <base>.cleaned, fdatasync -> rename to <base>-<end>.swap, fsync
-  //   dir (commit point) -> delete the group's old files, fsync dir, rename
-  //   the swap to <base>.log, write its indexes, fsync dir.
-  // Recovery completes a committed swap and discards a .cleaned file, so a
-  // crash leaves each group either wholly old or wholly new. Groups are
-  // swapped in offset order, so an old value can never outlive the
-  // tombstone that deleted it. Offsets never change (gaps remain). Finally
-  // the clean offset is persisted in `cleaner_checkpoint`. Runs
-  // concurrently with appends and reads; a segment removed meanwhile (by
-  // retention, delete-records, truncation) aborts the round (Aborted).
+  // Log compaction (cleanup.policy=compact; record rules in compactor.h).
+  // One round: build the key map over the dirty cleanable segments, rewrite
+  // the cleanable segments in groups and swap each group in crash-safely,
+  // then persist the clean offset in `cleaner_checkpoint`; which segments
+  // are cleanable, the swap protocol and what recovery does with its
+  // leftovers are in docs/storage-format.md, "Compaction". Offsets never
+  // change. Runs concurrently with appends and reads; a segment removed
+  // meanwhile (by retention, delete-records, truncation) aborts the round
+  // (Aborted).
   absl::StatusOr<CompactionStats> Compact(const CompactionOptions& options);
   // Cheap summary for the cleaner's scheduling.
   CompactionCandidate CompactionState(int64_t now_ms) const;

@@ -3,7 +3,8 @@
 // OffsetIndex maps offsets to file positions of batch starts; TimeIndex maps
 // a running maximum timestamp to the offset of the batch where it was reached.
 // Both hold offsets relative to the segment base (4 bytes) and are persisted
-// as flat big-endian entries (see format.h); decoding sanity-checks the file
+// as flat big-endian entries (docs/storage-format.md, "Offset index" and
+// "Time index"); decoding sanity-checks the file
 // so a torn or stale index is rejected and rebuilt instead of trusted.
 // Not thread-safe: Segment guards them with its own mutex.
 #pragma once
