@@ -14,8 +14,6 @@ namespace {
 
 // Smallest valid request: api_key(2) api_version(2) correlation_id(4) client_id length(2).
 constexpr int32_t kMinFrameSize = 10;
-// Kafka's api key of Produce: the one request that may overlap others of its kind.
-constexpr uint16_t kProduceApiKey = 0;
 // Responses gathered into one write, at most this many bytes (beyond the first).
 constexpr size_t kMaxGatherBytes = 1 << 20;
 
@@ -44,7 +42,6 @@ Connection::Connection(tcp::socket socket, uint64_t id, ConnectionOptions option
       manager_(manager),
       write_wakeup_(strand_),
       read_wakeup_(strand_),
-      start_wakeup_(strand_),
       idle_timer_(strand_),
       memory_wakeup_(strand_),
       last_activity_(std::chrono::steady_clock::now()) {
@@ -91,7 +88,6 @@ void Connection::Close(const char* reason) {
   socket_.close(ec);
   write_wakeup_.cancel();
   read_wakeup_.cancel();
-  start_wakeup_.cancel();
   idle_timer_.cancel();
   memory_wakeup_.cancel();
   // A queued pool request is withdrawn; if it was granted meanwhile, the
@@ -154,19 +150,9 @@ Task<void> Connection::ReadLoop() {
     last_activity_ = std::chrono::steady_clock::now();
     uint64_t seq = next_seq_++;
     ++inflight_;
-    // Starts in arrival order: waits until the requests before it have been
-    // processed (Produce only for Produce ones before it).
-    const bool produce = coding::LoadBE16(key_buf) == kProduceApiKey;
-    while (!MayStart(produce) && !closed_) {
-      start_wakeup_.expires_at(net::steady_timer::time_point::max());
-      co_await start_wakeup_.async_wait(use_tuple);
-    }
-    if (closed_) break;
-    ++processing_;
-    if (produce) ++processing_produce_;
     RequestContext ctx{id_, peer_, options_.listener_name, std::move(frame)};
     uint64_t id = id_;
-    net::co_spawn(strand_, Run(seq, produce, std::move(ctx), std::move(memory)),
+    net::co_spawn(strand_, Run(seq, std::move(ctx), std::move(memory)),
                   [id](std::exception_ptr e) { LogIfThrew(e, id); });
   }
 }
@@ -199,8 +185,7 @@ Task<bool> Connection::ReserveMemory(int64_t bytes) {
   co_return memory_granted_;
 }
 
-Task<void> Connection::Run(uint64_t seq, bool produce, RequestContext ctx,
-                           MemoryReservation memory) {
+Task<void> Connection::Run(uint64_t seq, RequestContext ctx, MemoryReservation memory) {
   auto self = shared_from_this();
   ProcessResult result;
   try {
@@ -209,14 +194,10 @@ Task<void> Connection::Run(uint64_t seq, bool produce, RequestContext ctx,
     NetLog()->error("conn={} peer={} request failed with exception: {}", id_, peer_, e.what());
     result = ProcessResult{std::nullopt, true};
   }
-  Finish(seq, produce, std::move(result), std::move(memory));
+  Finish(seq, std::move(result), std::move(memory));
 }
 
-void Connection::Finish(uint64_t seq, bool produce, ProcessResult result,
-                        MemoryReservation memory) {
-  --processing_;
-  if (produce) --processing_produce_;
-  start_wakeup_.cancel();
+void Connection::Finish(uint64_t seq, ProcessResult result, MemoryReservation memory) {
   if (closed_) return;  // nobody writes it: drop the result, release the memory
   finished_.emplace(seq, Finished{std::move(result), std::move(memory)});
   write_wakeup_.cancel();

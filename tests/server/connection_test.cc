@@ -5,12 +5,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <mutex>
-#include <string>
-#include <vector>
 
 #include "gtest/gtest.h"
 #include "keel/common/coding.h"
@@ -20,9 +16,7 @@ namespace keel::server {
 namespace {
 
 // Echoes the correlation id back. A request whose api_key is 1 sleeps
-// 200 ms first (and api_key 0, Produce, 100 ms when slow_produce is set);
-// api_key 2 gets no response; api_key 3 closes the connection. Every start
-// and end is recorded in `events` as "s<corr>" / "e<corr>".
+// 200 ms first; api_key 2 gets no response; api_key 3 closes the connection.
 class EchoProcessor : public RequestProcessor {
  public:
   Task<ProcessResult> Process(RequestContext ctx) override {
@@ -30,13 +24,10 @@ class EchoProcessor : public RequestProcessor {
     int16_t key = int16_t(coding::LoadBE16(f.data()));
     uint32_t corr = coding::LoadBE32(f.data() + 4);
     ++processed;
-    Record("s", corr);
-    if (key == 1 || (key == 0 && slow_produce)) {
-      net::steady_timer t(co_await net::this_coro::executor,
-                          std::chrono::milliseconds(key == 1 ? 200 : 100));
+    if (key == 1) {
+      net::steady_timer t(co_await net::this_coro::executor, std::chrono::milliseconds(200));
       co_await t.async_wait(use_tuple);
     }
-    Record("e", corr);
     if (key == 2) co_return ProcessResult{};
     if (key == 4) co_return FileResponse(corr);
     auto buf = std::make_shared<std::vector<uint8_t>>(8);
@@ -48,11 +39,6 @@ class EchoProcessor : public RequestProcessor {
     co_return ProcessResult{std::move(r), key == 3};
   }
   std::atomic<int> processed{0};
-  std::atomic<bool> slow_produce{false};
-  std::vector<std::string> Events() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_;
-  }
   // For api_key 4: a response of [size, correlation id] from memory, then
   // `file_size` bytes of `file_fd` from offset `file_offset` (sendfile), then
   // "END!" from memory.
@@ -61,13 +47,6 @@ class EchoProcessor : public RequestProcessor {
   size_t file_size = 0;
 
  private:
-  void Record(const char* what, uint32_t corr) {
-    std::lock_guard<std::mutex> lock(mu_);
-    events_.push_back(what + std::to_string(corr));
-  }
-  std::mutex mu_;
-  std::vector<std::string> events_;
-
   ProcessResult FileResponse(uint32_t corr) {
     auto head = std::make_shared<std::vector<uint8_t>>(12);
     coding::StoreBE32(head->data(), uint32_t(4 + file_size + 4));
@@ -136,41 +115,6 @@ TEST_F(ConnectionTest, PipelinedResponsesKeepRequestOrder) {
   EXPECT_EQ(ReadCorrelation(s), 100u);
   EXPECT_EQ(ReadCorrelation(s), 101u);
   EXPECT_EQ(ReadCorrelation(s), 102u);
-}
-
-// Kafka processes one request per connection at a time, and clients rely on
-// it: librdkafka pipelines async OffsetCommits and expects the last one to
-// stand. A later request never starts before an earlier one is processed.
-TEST_F(ConnectionTest, RequestsStartOnlyAfterEarlierOnesWereProcessed) {
-  auto s = Connect();
-  for (auto [key, corr] : {std::pair{1, 1u}, {7, 2u}, {1, 3u}, {7, 4u}}) {
-    auto f = Frame(int16_t(key), corr);
-    net::write(s, net::buffer(f));
-  }
-  for (uint32_t corr = 1; corr <= 4; ++corr) EXPECT_EQ(ReadCorrelation(s), corr);
-  EXPECT_EQ(processor_.Events(),
-            (std::vector<std::string>{"s1", "e1", "s2", "e2", "s3", "e3", "s4", "e4"}));
-}
-
-// Produce requests overlap each other (appends in order, fsync waits shared)
-// but neither overtake nor are overtaken by other requests.
-TEST_F(ConnectionTest, ProduceRequestsOverlapOnlyEachOther) {
-  processor_.slow_produce = true;
-  auto s = Connect();
-  for (auto [key, corr] : {std::pair{0, 1u}, {0, 2u}, {7, 3u}, {0, 4u}}) {
-    auto f = Frame(int16_t(key), corr);
-    net::write(s, net::buffer(f));
-  }
-  for (uint32_t corr = 1; corr <= 4; ++corr) EXPECT_EQ(ReadCorrelation(s), corr);
-  const std::vector<std::string> ev = processor_.Events();
-  auto at = [&](const std::string& e) {
-    return std::find(ev.begin(), ev.end(), e) - ev.begin();
-  };
-  ASSERT_EQ(ev.size(), 8u);
-  EXPECT_LT(at("s1"), at("s2"));
-  EXPECT_LT(at("s2"), at("e1"));  // the two produces overlapped
-  EXPECT_GT(at("s3"), std::max(at("e1"), at("e2")));
-  EXPECT_GT(at("s4"), at("e3"));
 }
 
 TEST_F(ConnectionTest, RequestWithoutResponseDoesNotBlockLaterOnes) {

@@ -1,16 +1,7 @@
-// One client connection: reads size-prefixed Kafka frames, runs them, and
-// writes responses back in request order.
+// One client connection: reads size-prefixed Kafka frames, runs requests
+// concurrently, and writes responses back in request order.
 //
 // Promises:
-// - Requests take effect in the order they arrived, as Kafka processes one
-//   request per connection at a time: a request starts only once every
-//   earlier request on the connection has been processed. The one exception
-//   is Produce: Produce requests may overlap other Produce requests (their
-//   appends happen in arrival order when they start; their fsync waits
-//   overlap), so a pipelining producer still shares group commits. A
-//   non-Produce request therefore waits for the Produce requests before it
-//   (and its own effect, say an async OffsetCommit, can never be overtaken
-//   by a later one on the same connection).
 // - A frame whose size prefix is negative or above `max_request_bytes` closes
 //   the connection (logged once) before anything of that size is allocated.
 // - At most `max_inflight` requests are read ahead; beyond that reading pauses
@@ -21,9 +12,8 @@
 //   connection reads nothing more (other connections keep being served). The
 //   reservation is returned once the response is written, or the connection
 //   closed and the request finished.
-// - A request waiting on storage (fsync, long poll) never blocks any other
-//   connection; on its own connection the next request is read ahead (up to
-//   `max_inflight`) but starts as the first promise says.
+// - A request waiting on storage (fsync, long poll) never blocks reading the
+//   next request nor any other connection.
 // - An idle connection (no request in flight, nothing read) is closed after
 //   `idle_timeout`; so is one whose response write has not completed within
 //   `idle_timeout` (a reader that never reads would otherwise pin its queued
@@ -83,12 +73,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Task<bool> SendFile(FileRange range);
   // Writes and clears `buffers`; false on a write error.
   Task<bool> WriteBuffers(std::vector<net::const_buffer>& buffers);
-  Task<void> Run(uint64_t seq, bool produce, RequestContext ctx, MemoryReservation memory);
-  void Finish(uint64_t seq, bool produce, ProcessResult result, MemoryReservation memory);
-  // Whether a request may start now (see the ordering promise above).
-  bool MayStart(bool produce) const {
-    return processing_ == 0 || (produce && processing_produce_ == processing_);
-  }
+  Task<void> Run(uint64_t seq, RequestContext ctx, MemoryReservation memory);
+  void Finish(uint64_t seq, ProcessResult result, MemoryReservation memory);
   void Close(const char* reason);
 
   tcp::socket socket_;
@@ -102,8 +88,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t next_seq_ = 0;         // sequence number of the next request read
   uint64_t next_to_write_ = 0;    // sequence number whose response goes next
   int inflight_ = 0;              // requests read whose response is not yet written
-  int processing_ = 0;            // requests started and not yet processed
-  int processing_produce_ = 0;    // of which Produce requests
   struct Finished {
     ProcessResult result;
     MemoryReservation memory;  // released once the response is written
@@ -111,7 +95,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::map<uint64_t, Finished> finished_;  // results waiting for their turn
   net::steady_timer write_wakeup_;  // cancelled when a result is ready
   net::steady_timer read_wakeup_;   // cancelled when in-flight drops below the limit
-  net::steady_timer start_wakeup_;  // cancelled when a request finished processing
   net::steady_timer idle_timer_;    // fires when the connection may have gone idle
   net::steady_timer memory_wakeup_;  // cancelled when the pool granted our bytes
   uint64_t memory_ticket_ = 0;       // queued pool request, 0 = none
