@@ -51,6 +51,13 @@ struct BrokerContext {
   // Dynamic broker configs (AlterConfigs on the BROKER resource); null when
   // not wired (tests): broker configs are then static and refused.
   DynamicBrokerConfig* dynamic_config = nullptr;
+  // OffsetCommit and TxnOffsetCommit start their coordinator call here, in
+  // the order their handlers reach it (handlers run in arrival order on the
+  // connection's strand until they first suspend). A strand on the storage
+  // pool runs them one at a time, so two commits pipelined on one
+  // connection are applied in arrival order and the last one stands, as
+  // with Kafka (librdkafka's async commits rely on it: its test 0030).
+  net::strand<net::thread_pool::executor_type> group_commit_calls{storage_pool.get_executor()};
 };
 
 }  // namespace keel::server

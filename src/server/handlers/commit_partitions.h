@@ -47,8 +47,9 @@ void CollectCommitPartitions(Call& call, const RequestTopics& in, ResponseTopics
 }
 
 // Runs `start` (the coordinator commit of the accepted partitions) on the
-// storage pool and writes its errors, in order, into the partitions of `out`
-// still NONE: the ones CollectCommitPartitions accepted.
+// broker's group-commit strand (so pipelined commits apply in arrival order)
+// and writes its errors, in order, into the partitions of `out` still NONE:
+// the ones CollectCommitPartitions accepted.
 // (`start` is a named variable at the call site, never a temporary: GCC 12
 // may destroy temporaries of a co_await's full expression twice.)
 using GroupCommitCall =
@@ -61,7 +62,7 @@ Task<void> AnswerCommitPartitions(Call& call, ResponseTopics& out, const GroupCo
     for (auto& p : t.partitions)
       if (p.error_code == 0) slots.push_back(&p.error_code);
   auto errors = co_await AwaitGroupCallback<std::vector<coordinator::GroupError>>(
-      call.broker.storage_pool, start);
+      call.broker.group_commit_calls, start);
   for (size_t i = 0; i < slots.size() && i < errors.size(); ++i) *slots[i] = WireError(errors[i]);
 }
 

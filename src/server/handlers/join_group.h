@@ -34,7 +34,7 @@ inline int16_t WireError(coordinator::GroupError e) { return int16_t(e); }
 std::string ClientHost(const Call& call);
 
 // Runs `start(callback)` on the storage pool (coordinator writes do file
-// I/O) and suspends the calling coroutine, without blocking a thread, until
+// I/O), or on a strand of it (`pool` is the pool or a strand), and suspends the calling coroutine, without blocking a thread, until
 // the coordinator invokes the callback from whichever thread completes it
 // (see AwaitCallback in keel/server/net.h).
 //
@@ -42,8 +42,8 @@ std::string ClientHost(const Call& call);
 // co_await expression): GCC 12 mishandles the lifetime of non-trivial
 // temporaries in co_await operands. It is copied; capture request data by
 // shared_ptr.
-template <typename T>
-auto AwaitGroupCallback(net::thread_pool& pool,
+template <typename T, typename Where>
+auto AwaitGroupCallback(Where& pool,
                         const std::function<void(absl::AnyInvocable<void(T)>)>& start) {
   auto on_pool = [&pool, start](auto done) {
     net::post(pool, [start, done = std::move(done)]() mutable {

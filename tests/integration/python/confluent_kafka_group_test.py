@@ -473,6 +473,37 @@ class ConfluentKafkaGroupTest(BrokerTestCase, unittest.TestCase):
             self.assertEqual(offs[0], want.get(p, 0), "partition %d" % p)
             self.assertEqual(offs, list(range(offs[0], 15)), "partition %d" % p)
 
+    # ---- pipelined asynchronous commits ------------------------------------------
+
+    def test_pipelined_async_commits_leave_the_last_one_committed(self):
+        # librdkafka sends asynchronous OffsetCommits back to back on one
+        # connection without waiting for answers; Kafka processes a
+        # connection's requests one at a time, so the last commit sent is the
+        # one that stands (librdkafka's own test 0030 relies on it).
+        topic, group, parts = "asynccommit", "g-async", [0]
+        self.create_topic(topic, 1)
+        self.produce(topic, parts, 1, "a")
+        answered = []
+        c = Consumer(self.consumer_conf(
+            group, on_commit=lambda err, tps: answered.append((err, tps[0].offset))))
+        try:
+            c.assign([TopicPartition(topic, 0, 0)])
+            for round_ in range(5):
+                last = 1000 * (round_ + 1)
+                answered.clear()
+                for off in range(last - 199, last + 1):
+                    c.commit(offsets=[TopicPartition(topic, 0, off)], asynchronous=True)
+                deadline = time.monotonic() + TIMEOUT_S
+                while len(answered) < 200 and time.monotonic() < deadline:
+                    c.poll(POLL_S)
+                self.assertEqual(len(answered), 200, "commit callbacks, round %d" % round_)
+                self.assertEqual([e for e, _ in answered if e is not None], [])
+                got = c.committed([TopicPartition(topic, 0)], timeout=TIMEOUT_S)
+                self.assertEqual(got[0].offset, last, "round %d" % round_)
+        finally:
+            c.close()
+        self.assertEqual(self.committed(group, topic, parts), {0: 5000})
+
     # ---- two groups, two positions --------------------------------------------
 
     def test_two_groups_keep_independent_positions(self):
