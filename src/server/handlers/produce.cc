@@ -1,9 +1,7 @@
 #include "produce.h"
 
 #include "await_durable.h"
-#include "keel/common/coding.h"
 #include "keel/common/logging.h"
-#include "keel/common/record_batch.h"
 #include "produce_validation.h"
 #include "topic_util.h"
 #include "txn_util.h"
@@ -43,21 +41,6 @@ ErrorCode AppendErrorCode(const absl::Status& status) {
   }
   if (absl::IsInvalidArgument(status)) return ErrorCode::INVALID_RECORD;
   return ToErrorCode(status);
-}
-
-// True if a complete batch in `records` is zstd-compressed. Malformed spans
-// are left to ValidateProduceRecords.
-bool CarriesZstd(std::span<const uint8_t> records) {
-  size_t pos = 0;
-  while (pos < records.size()) {
-    std::span<const uint8_t> rest = records.subspan(pos);
-    auto size = NextBatchSize(rest);
-    if (!size.ok() || *size < kBatchHeaderSize) return false;
-    uint16_t attributes = coding::LoadBE16(rest.data() + batch_offsets::kAttributes);
-    if (Compression(attributes & batch_attr::kCompressionMask) == Compression::kZstd) return true;
-    pos += *size;
-  }
-  return false;
 }
 
 void SetError(PartitionResp& p, ErrorCode e, std::string message = {}) {
@@ -116,13 +99,6 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
         SetError(pout, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
         continue;
       }
-      if (call.version() < 7 && CarriesZstd(part.records.bytes)) {
-        // KIP-110: zstd needs Produce v7+ (and Fetch v10+ to be read), so a
-        // client on an older version cannot write what its peers may not read.
-        SetError(pout, ErrorCode::UNSUPPORTED_COMPRESSION_TYPE,
-                 "zstd-compressed batches need Produce v7 or later");
-        continue;
-      }
       const storage::LogConfig config = log->config();
       // The request frame is owned by this request alone; validation fixes
       // batch headers (maxTimestamp) in it and the log patches offsets into
@@ -133,7 +109,8 @@ Task<Reply<ProduceHandler::Response>> ProduceHandler::Handle(Call& call, Request
           .max_message_bytes = config.max_message_bytes,
           .require_keys = config.cleanup_compact,
           .log_append_time =
-              config.message_timestamp_type == storage::TimestampType::kLogAppendTime};
+              config.message_timestamp_type == storage::TimestampType::kLogAppendTime,
+          .zstd_allowed = call.version() >= 7};
       if (!rules.log_append_time) {
         rules.timestamps.before_max_ms = config.message_timestamp_before_max_ms;
         rules.timestamps.after_max_ms = config.message_timestamp_after_max_ms;

@@ -80,6 +80,12 @@ ProduceValidation ValidateProduceRecords(std::span<uint8_t> records,
       return Refuse(std::move(v), ErrorCode::CORRUPT_MESSAGE,
                     std::string(header.status().message()));
     }
+    if (!rules.zstd_allowed && header->compression() == Compression::kZstd) {
+      // KIP-110: a client on an older version must not write what its
+      // peers on Fetch before v10 may not read.
+      return Refuse(std::move(v), ErrorCode::UNSUPPORTED_COMPRESSION_TYPE,
+                    "zstd-compressed batches need Produce v7 or later");
+    }
     if (!CrcMatches(batch)) {
       return Refuse(std::move(v), ErrorCode::CORRUPT_MESSAGE, "record batch CRC-32C mismatch");
     }

@@ -62,6 +62,9 @@ struct ProduceTopicRules {
   int64_t max_message_bytes = int64_t{1} << 20;
   bool require_keys = false;     // cleanup.policy includes compact
   bool log_append_time = false;  // message.timestamp.type=LogAppendTime
+  // False for Produce before v7: a zstd batch is then refused with
+  // UNSUPPORTED_COMPRESSION_TYPE (KIP-110), as Kafka does.
+  bool zstd_allowed = true;
   TimestampBounds timestamps;
 };
 
